@@ -1,0 +1,17 @@
+# casebank under gunicorn. Build: docker compose build; the image holds no secrets.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    CASEBANK_ENV=production CASEBANK_DATA_DIR=/data
+WORKDIR /app
+COPY pyproject.toml requirements.lock README.md ./
+COPY casebank ./casebank
+COPY config ./config
+COPY migrations ./migrations
+COPY app.py ./
+RUN pip install -c requirements.lock . \
+    && useradd --system --home /app casebank && mkdir -p /data && chown casebank /data
+USER casebank
+EXPOSE 8000
+# Migrations run before the server starts, never create_all.
+CMD ["sh", "-c", "flask --app app db upgrade && flask --app app casebank load-reference && exec gunicorn --bind 0.0.0.0:8000 --workers 3 --access-logfile - app:app"]

@@ -1,0 +1,3 @@
+from casebank import create_app
+
+app = create_app()

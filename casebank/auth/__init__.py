@@ -1,0 +1,1 @@
+"""Who the visitor is and what they may do."""

@@ -1,0 +1,15 @@
+"""The domain model; importing this package registers every table on db.metadata."""
+
+from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
+from casebank.models.partner import Partner
+from casebank.models.reference import Convention, HSCode, hs_code_conventions
+
+__all__ = [
+    "CaseStudy",
+    "Convention",
+    "HSCode",
+    "Partner",
+    "case_study_conventions",
+    "case_study_hs_codes",
+    "hs_code_conventions",
+]

@@ -1,0 +1,67 @@
+"""Views of the public catalogue: parse the request, ask the catalogue service, render."""
+
+from flask import abort, current_app, render_template, request
+
+from casebank.public import bp
+from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, CaseStudySchema
+from casebank.services import catalogue
+from casebank.services.case_transfer import case_record
+
+public_case_schema = CaseStudySchema(only=PUBLIC_CASE_FIELDS)
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "public/home.html",
+        latest=catalogue.latest_public_cases(),
+        convention_counts=catalogue.convention_counts(),
+        total=catalogue.count_public_cases(),
+    )
+
+
+@bp.get("/cases")
+def case_list():
+    filters = catalogue.CaseFilters.from_args(request.args)
+    page = request.args.get("page", 1, type=int)
+    pagination = catalogue.list_public_cases(filters, page, current_app.config["CASES_PER_PAGE"])
+    return render_template(
+        "public/case_list.html",
+        pagination=pagination,
+        filters=filters,
+        options=catalogue.filter_options(),
+    )
+
+
+@bp.get("/cases/<reference>")
+def case_detail(reference):
+    case = catalogue.get_public_case(reference) or abort(404)
+    # The template gets the public fields only, so it cannot show restricted text by mistake.
+    return render_template(
+        "public/case_detail.html",
+        case=public_case_schema.dump(case_record(case)),
+        published_at=case.published_at,
+        conventions={c.code: c for c in case.conventions},
+        hs_codes={h.code: h for h in case.hs_codes},
+        partner=case.partner,
+    )
+
+
+@bp.get("/conventions")
+def conventions():
+    return render_template(
+        "public/conventions.html", convention_counts=catalogue.convention_counts()
+    )
+
+
+@bp.get("/hs-codes")
+def hs_codes():
+    query = request.args.get("q", "")
+    return render_template(
+        "public/hs_codes.html", query=query[:100], hs_codes=catalogue.lookup_hs_codes(query)
+    )
+
+
+@bp.get("/about")
+def about():
+    return render_template("public/about.html")

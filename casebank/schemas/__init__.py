@@ -1,0 +1,1 @@
+"""marshmallow schemas: the shape of records at casebank's edges."""

@@ -1,0 +1,1 @@
+"""Business rules as plain functions; they flush, the caller commits."""

@@ -1,0 +1,180 @@
+"""What the public catalogue shows: published public case studies, filtered and counted.
+
+Every query here starts from public_cases(), so nothing restricted or unpublished can reach
+the public pages by a forgotten condition.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import distinct, func, or_, select
+
+from casebank import codes
+from casebank.extensions import db
+from casebank.models import CaseStudy, Convention, HSCode
+from casebank.models import case_study_conventions as link
+from casebank.models.vocab import AccessLevel, DetectionMethod, ProsecutionStatus, WorkflowStatus
+
+
+def public_cases():
+    return select(CaseStudy).where(
+        CaseStudy.status == WorkflowStatus.PUBLISHED,
+        CaseStudy.access_level == AccessLevel.PUBLIC,
+    )
+
+
+@dataclass
+class CaseFilters:
+    """Filters of the case list, parsed from query arguments; bad values are reported, not used."""
+
+    convention: str | None = None
+    country: str | None = None
+    year: int | None = None
+    detection_method: str | None = None
+    prosecution_status: str | None = None
+    hs: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args):
+        filters = cls()
+        filters.convention = filters.pick(args, "convention", known_convention, "convention")
+        filters.country = filters.pick(args, "country", codes.is_valid_country, "country code")
+        filters.year = filters.pick(args, "year", valid_year, "year", convert=int)
+        filters.detection_method = filters.pick(
+            args,
+            "detection_method",
+            DetectionMethod._value2member_map_.__contains__,
+            "detection method",
+        )
+        filters.prosecution_status = filters.pick(
+            args,
+            "prosecution_status",
+            ProsecutionStatus._value2member_map_.__contains__,
+            "prosecution status",
+        )
+        filters.hs = filters.pick(args, "hs", codes.hs_prefix, "HS code", convert=codes.hs_prefix)
+        return filters
+
+    def pick(self, args, name, is_valid, label, convert=str.strip):
+        raw = (args.get(name) or "").strip()
+        if name in ("country", "convention"):
+            raw = raw.upper()
+        if not raw:
+            return None
+        try:
+            value = convert(raw)
+        except ValueError:
+            value = None
+        if value is None or not is_valid(value):
+            self.errors.append(f"“{raw[:40]}” is not a known {label}; that filter was ignored.")
+            return None
+        return value
+
+    def active(self):
+        names = ("convention", "country", "year", "detection_method", "prosecution_status", "hs")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+    def apply(self, query):
+        if self.convention:
+            query = query.where(CaseStudy.conventions.any(Convention.code == self.convention))
+        if self.country:
+            query = query.where(CaseStudy.country == self.country)
+        if self.year:
+            query = query.where(
+                CaseStudy.seizure_date.between(date(self.year, 1, 1), date(self.year, 12, 31))
+            )
+        if self.detection_method:
+            query = query.where(CaseStudy.detection_method == self.detection_method)
+        if self.prosecution_status:
+            query = query.where(CaseStudy.prosecution_status == self.prosecution_status)
+        if self.hs:
+            query = query.where(
+                CaseStudy.hs_codes.any(HSCode.code.startswith(self.hs, autoescape=True))
+            )
+        return query
+
+
+def known_convention(code):
+    return db.session.scalar(select(Convention.id).filter_by(code=code)) is not None
+
+
+def valid_year(year):
+    return 1900 <= year <= date.today().year
+
+
+def list_public_cases(filters, page, per_page):
+    query = filters.apply(public_cases()).order_by(
+        CaseStudy.seizure_date.desc(), CaseStudy.reference
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def get_public_case(reference):
+    return db.session.scalar(public_cases().filter_by(reference=reference))
+
+
+def latest_public_cases(limit=6):
+    query = public_cases().order_by(CaseStudy.published_at.desc(), CaseStudy.reference.desc())
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def count_public_cases():
+    return db.session.scalar(select(func.count()).select_from(public_cases().subquery()))
+
+
+def convention_counts():
+    """Every convention with the number of public case studies under it (zero included)."""
+    visible = public_cases().with_only_columns(CaseStudy.id).subquery()
+    counted = (
+        select(Convention, func.count(visible.c.id))
+        .outerjoin(link, link.c.convention_id == Convention.id)
+        .outerjoin(visible, visible.c.id == link.c.case_study_id)
+        .group_by(Convention.id)
+        .order_by(Convention.sort_order)
+    )
+    return list(db.session.execute(counted))
+
+
+def public_countries():
+    """Seizing countries that have public case studies, as (code, name) sorted by name."""
+    visible = public_cases().with_only_columns(distinct(CaseStudy.country))
+    return sorted(
+        ((c, codes.country_name(c)) for c in db.session.scalars(visible)), key=lambda pair: pair[1]
+    )
+
+
+def public_years():
+    dates = db.session.scalars(public_cases().with_only_columns(CaseStudy.seizure_date))
+    return sorted({d.year for d in dates}, reverse=True)
+
+
+def all_conventions():
+    return list(db.session.scalars(select(Convention).order_by(Convention.sort_order)))
+
+
+def filter_options():
+    """(value, label) choices for the case-list filters, from what the public can see."""
+    return {
+        "conventions": [(c.code, c.short_name) for c in all_conventions()],
+        "countries": public_countries(),
+        "years": [(y, y) for y in public_years()],
+    }
+
+
+def lookup_hs_codes(text):
+    """HS codes by code prefix ('2903', '290371', '2903.7') or by words of the description."""
+    query = select(HSCode).order_by(HSCode.code)
+    text = (text or "").strip()[:100]
+    prefix = codes.hs_prefix(text)
+    if prefix:
+        query = query.where(HSCode.code.startswith(prefix, autoescape=True))
+    elif text:
+        for word in text.split()[:8]:
+            query = query.where(
+                or_(
+                    HSCode.description.icontains(word, autoescape=True),
+                    HSCode.notes.icontains(word, autoescape=True),
+                )
+            )
+    return list(db.session.scalars(query))

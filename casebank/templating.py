@@ -1,0 +1,46 @@
+"""Jinja filters and globals that turn stored codes into what readers understand."""
+
+from flask import request, url_for
+from markupsafe import Markup
+
+from casebank import codes
+from casebank.models import vocab
+
+VOCABULARIES = {
+    name: cls
+    for name, cls in vars(vocab).items()
+    if isinstance(cls, type) and issubclass(cls, vocab.Vocabulary) and cls is not vocab.Vocabulary
+}
+
+
+def label(value, vocabulary):
+    return VOCABULARIES[vocabulary].label_of(value) if value else ""
+
+
+def paragraphs(text):
+    """Plain text with blank-line paragraphs as escaped <p> elements (no HTML from data)."""
+    parts = [p.strip() for p in (text or "").split("\n\n") if p.strip()]
+    return Markup("\n").join(Markup("<p>%s</p>") % p for p in parts)
+
+
+def amount(value, currency=None):
+    if value is None:
+        return ""
+    number = float(value)
+    shown = f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
+    return f"{shown} {currency}" if currency else shown
+
+
+def url_with(**changes):
+    """The current URL with some query arguments changed (None removes one)."""
+    args = request.args.to_dict()
+    args.update(changes)
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register(app):
+    app.jinja_env.filters.update(
+        country=codes.country_name, label=label, paragraphs=paragraphs, amount=amount
+    )
+    app.jinja_env.globals.update(url_with=url_with, vocab=VOCABULARIES)

@@ -1,0 +1,98 @@
+"""Settings for each environment, read from CASEBANK_* environment variables.
+
+CASEBANK_ENV picks the class: development (what `make run` uses), testing, production (the
+default, so a server started without thought fails closed rather than running with dev secrets).
+"""
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check()
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message names what is missing."""
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    WTF_CSRF_ENABLED = True
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    CASES_PER_PAGE = 20
+    HSTS = False
+    SECRET_KEY_DEFAULT = None
+
+    def __init__(self, environ=None):
+        env = os.environ if environ is None else environ
+        self.DATA_DIR = Path(env.get("CASEBANK_DATA_DIR", "instance")).resolve()
+        self.SECRET_KEY = env.get("CASEBANK_SECRET_KEY") or self.SECRET_KEY_DEFAULT
+        self.ENCRYPTION_KEY = env.get("CASEBANK_ENCRYPTION_KEY")
+        self.SQLALCHEMY_DATABASE_URI = self.database_url(env)
+        self.INDEX_DIR = self.DATA_DIR / "index"
+        self.FILE_STORE_DIR = self.DATA_DIR / "files"
+        self.REDIS_URL = env.get("CASEBANK_REDIS_URL")
+
+    def database_url(self, env):
+        url = env.get("CASEBANK_DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'casebank.db'}"
+        return normalise_database_url(url)
+
+    def check(self):
+        """Raise ConfigError when this configuration must not start."""
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+    DEBUG = False  # the Werkzeug debugger must never be reachable, even on a laptop
+    SESSION_COOKIE_SECURE = False  # served over plain http://127.0.0.1 by `make run`
+    SECRET_KEY_DEFAULT = DEV_SECRET_KEY
+
+
+class TestingConfig(DevelopmentConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def database_url(self, env):
+        url = env.get("CASEBANK_TEST_DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'test.db'}"
+        return normalise_database_url(url)
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    HSTS = True
+
+    def check(self):
+        missing = []
+        if not self.SECRET_KEY or self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
+            missing.append("CASEBANK_SECRET_KEY (a random value of at least 32 characters)")
+        if not self.ENCRYPTION_KEY:
+            missing.append("CASEBANK_ENCRYPTION_KEY")
+        if missing:
+            raise ConfigError(
+                "production configuration refuses to start; set " + " and ".join(missing)
+            )
+
+
+CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}
+
+
+def normalise_database_url(url):
+    """Let people write postgresql:// and still get the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(name=None, environ=None):
+    env = os.environ if environ is None else environ
+    name = name or env.get("CASEBANK_ENV", "production")
+    if name not in CONFIGS:
+        raise ConfigError(f"CASEBANK_ENV={name!r} is not one of {', '.join(sorted(CONFIGS))}")
+    config = CONFIGS[name](env)
+    config.check()
+    return config

@@ -1,0 +1,68 @@
+"""Fixtures: an app on a database built by the Alembic migrations, demo data loaded once,
+and every test inside a transaction that is rolled back afterwards.
+
+The suite runs on SQLite by default and on PostgreSQL when CASEBANK_TEST_DATABASE_URL is set.
+"""
+
+import os
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from casebank import create_app
+from casebank.extensions import db as _db
+from casebank.services.demo import load_demo
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data")
+    os.environ["CASEBANK_DATA_DIR"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def app(data_dir):
+    app = create_app("testing", {"WTF_CSRF_ENABLED": True})
+    with app.app_context():
+        downgrade(revision="base")  # a PostgreSQL database may hold an earlier run's schema
+        upgrade()
+        load_demo()
+        _db.session.commit()
+        _db.session.remove()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()  # close pooled connections before the interpreter does
+
+
+@pytest.fixture(autouse=True)
+def db(request, app):
+    """The database, in a transaction rolled back after the test (commits become savepoints)."""
+    if "no_db" in request.keywords:
+        yield None
+        return
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,54 @@
+"""Valid objects in one line, built through the same import path the application uses."""
+
+import itertools
+
+from casebank.extensions import db
+from casebank.models import CaseStudy
+from casebank.services.case_transfer import import_cases
+
+_numbers = itertools.count(1)
+
+
+def case_record(**overrides):
+    """A valid case-study record in the import format; override any field."""
+    record = {
+        "reference": f"TEST-{next(_numbers):05d}",
+        "title": "Ivory tusks found in a timber container at Mombasa",
+        "summary": "Customs officers found ivory tusks hidden behind sawn timber.",
+        "narrative": "A container declared as sawn timber was scanned.\n\nTusks lay behind it.",
+        "seizure_date": "2021-03-04",
+        "country": "KE",
+        "place": "Port of Mombasa",
+        "facility_type": "seaport",
+        "point": "export",
+        "transport_mode": "sea",
+        "conventions": ["CITES"],
+        "hs_codes": ["0507.10"],
+        "commodity_category": "animal_products",
+        "species_scientific_name": "Loxodonta africana",
+        "species_common_name": "African savanna elephant",
+        "cites_appendix": "I",
+        "quantity": "120.5",
+        "quantity_unit": "kg",
+        "estimated_value": "150000",
+        "value_currency": "USD",
+        "origin_countries": ["UG"],
+        "transit_countries": [],
+        "destination_countries": ["VN"],
+        "detection_method": "xray_scanning",
+        "agencies": ["Kenya Revenue Authority"],
+        "prosecution_status": "none",
+        "lessons_learned": "Scan timber exports to Asia.",
+        "source_urls": ["https://example.org/report"],
+        "access_level": "public",
+        "status": "published",
+    }
+    record.update(overrides)
+    return record
+
+
+def make_case(**overrides):
+    """A case study in the database (flushed, inside the test's transaction)."""
+    record = case_record(**overrides)
+    import_cases([record])
+    return db.session.scalar(db.select(CaseStudy).filter_by(reference=record["reference"]))
