@@ -51,6 +51,10 @@ class DevelopmentConfig(BaseConfig):
     SESSION_COOKIE_SECURE = False  # served over plain http://127.0.0.1 by `make run`
     SECRET_KEY_DEFAULT = DEV_SECRET_KEY
 
+    def __init__(self, environ=None):
+        super().__init__(environ)
+        self.ENCRYPTION_KEY = self.ENCRYPTION_KEY or local_encryption_key(self.DATA_DIR)
+
 
 class TestingConfig(DevelopmentConfig):
     ENV_NAME = "testing"
@@ -71,6 +75,8 @@ class ProductionConfig(BaseConfig):
             missing.append("CASEBANK_SECRET_KEY (a random value of at least 32 characters)")
         if not self.ENCRYPTION_KEY:
             missing.append("CASEBANK_ENCRYPTION_KEY")
+        elif not valid_keyring(self.ENCRYPTION_KEY):
+            missing.append("CASEBANK_ENCRYPTION_KEY (comma-separated base64 32-byte keys)")
         if missing:
             raise ConfigError(
                 "production configuration refuses to start; set " + " and ".join(missing)
@@ -78,6 +84,28 @@ class ProductionConfig(BaseConfig):
 
 
 CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}
+
+
+def valid_keyring(text):
+    from casebank.crypto import Keyring  # late: the casebank package imports this module
+
+    try:
+        Keyring.from_text(text)
+    except ValueError:
+        return False
+    return True
+
+
+def local_encryption_key(data_dir):
+    """Development and tests only: a key kept beside the data it protects, made on first use."""
+    from casebank.crypto import new_master_key
+
+    path = Path(data_dir) / "dev-encryption.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(new_master_key())
+    return path.read_text().strip()
 
 
 def normalise_database_url(url):

@@ -3,9 +3,11 @@
 import pytest
 
 from casebank import create_app
+from casebank.crypto import new_master_key
 from config import DEV_SECRET_KEY, ConfigError, load_config
 
 GOOD_SECRET = "x" * 40
+GOOD_KEY = new_master_key()
 
 
 @pytest.mark.parametrize(
@@ -14,10 +16,17 @@ GOOD_SECRET = "x" * 40
         ({}, ["CASEBANK_SECRET_KEY", "CASEBANK_ENCRYPTION_KEY"]),
         ({"CASEBANK_SECRET_KEY": GOOD_SECRET}, ["CASEBANK_ENCRYPTION_KEY"]),
         (
-            {"CASEBANK_SECRET_KEY": DEV_SECRET_KEY, "CASEBANK_ENCRYPTION_KEY": "k"},
+            {"CASEBANK_SECRET_KEY": DEV_SECRET_KEY, "CASEBANK_ENCRYPTION_KEY": GOOD_KEY},
             ["CASEBANK_SECRET_KEY"],
         ),
-        ({"CASEBANK_SECRET_KEY": "short", "CASEBANK_ENCRYPTION_KEY": "k"}, ["CASEBANK_SECRET_KEY"]),
+        (
+            {"CASEBANK_SECRET_KEY": "short", "CASEBANK_ENCRYPTION_KEY": GOOD_KEY},
+            ["CASEBANK_SECRET_KEY"],
+        ),
+        (
+            {"CASEBANK_SECRET_KEY": GOOD_SECRET, "CASEBANK_ENCRYPTION_KEY": "k"},
+            ["CASEBANK_ENCRYPTION_KEY"],
+        ),
     ],
 )
 def test_production_refuses_to_start_and_names_what_is_missing(environ, missing):
@@ -37,12 +46,19 @@ def test_production_starts_with_a_secret_and_a_key(tmp_path):
         "production",
         {
             "CASEBANK_SECRET_KEY": GOOD_SECRET,
-            "CASEBANK_ENCRYPTION_KEY": "k",
+            "CASEBANK_ENCRYPTION_KEY": GOOD_KEY,
             "CASEBANK_DATA_DIR": str(tmp_path),
         },
     )
     assert config.SESSION_COOKIE_SECURE and config.SESSION_COOKIE_HTTPONLY
     assert config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path}/casebank.db"
+
+
+def test_development_makes_and_keeps_a_local_key(tmp_path):
+    first = load_config("development", {"CASEBANK_DATA_DIR": str(tmp_path)}).ENCRYPTION_KEY
+    again = load_config("development", {"CASEBANK_DATA_DIR": str(tmp_path)}).ENCRYPTION_KEY
+    assert first == again
+    assert (tmp_path / "dev-encryption.key").stat().st_mode & 0o077 == 0
 
 
 def test_unknown_environment_is_refused():
