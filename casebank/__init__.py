@@ -25,20 +25,37 @@ def create_app(config_name=None, overrides=None):
 
 def register_extensions(app):
     from casebank import models  # noqa: F401 - the tables must be known to migrate
-    from casebank.extensions import csrf, db, migrate
+    from casebank.auth.permissions import enforce_endpoint_rule
+    from casebank.auth.security import init_security
+    from casebank.auth.sessions import register_session_timeouts
+    from casebank.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    # Order matters: end stale sessions, then apply access rules, then check CSRF tokens,
+    # so a visitor without access gets the same 404 whatever they send.
+    register_session_timeouts(app)
+    app.before_request(enforce_endpoint_rule)
     csrf.init_app(app)
+    limiter.init_app(app)
+    init_security(app)
+
+    @app.after_request
+    def commit_request(response):
+        # Services only flush; a request that succeeded commits its work once, here.
+        if response.status_code < 400:
+            db.session.commit()
+        return response
 
 
 def register_blueprints(app):
-    from casebank import cli, health, public, restricted
-    from casebank.auth.permissions import enforce_endpoint_rule
+    from casebank import admin, cli, health, public, restricted
+    from casebank.auth import views as account
+    from casebank.auth.rate_limits import limit_security_views
 
-    app.before_request(enforce_endpoint_rule)
-    for blueprint in (public.bp, restricted.bp, health.bp):
+    for blueprint in (public.bp, restricted.bp, admin.bp, account.bp, health.bp):
         app.register_blueprint(blueprint)
+    limit_security_views(app)
     app.cli.add_command(cli.casebank)
 
 

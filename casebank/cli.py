@@ -1,12 +1,15 @@
 """`flask casebank ...` commands: reference data, demo data, import and export."""
 
+import os
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from casebank.extensions import db
-from casebank.services import case_transfer, demo, reference_data
+from casebank.models import RoleName
+from casebank.services import accounts, case_transfer, demo, reference_data
 
 casebank = AppGroup("casebank", help="casebank data commands.")
 
@@ -96,3 +99,56 @@ def export_command(fmt, output, public_only):
     records = case_transfer.export_records(public_only, iterate_with(progress_bar))
     case_transfer.write_records(records, output, fmt)
     click.echo(f"Exported {len(records)} case studies.", err=True)
+
+
+@casebank.group("user")
+def user_commands():
+    """Manage accounts."""
+
+
+@user_commands.command("create")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in RoleName]),
+    help="Repeat for several roles.",
+)
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--invite", is_flag=True, help="No password: e-mail a one-time link instead.")
+def create_user_command(email, roles, name, password_stdin, invite):
+    """Create an account. The password comes from standard input or CASEBANK_NEW_USER_PASSWORD,
+    never from an argument (arguments show in process lists and shell history)."""
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif not invite:
+        password = os.environ.get("CASEBANK_NEW_USER_PASSWORD")
+        if not password:
+            raise click.UsageError(
+                "give the password on stdin (--password-stdin), in CASEBANK_NEW_USER_PASSWORD, "
+                "or use --invite"
+            )
+    try:
+        with current_app.test_request_context():  # url_for in the invitation needs a request
+            user = committed(lambda: make_user(email, list(roles), password, name, invite))
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.email} with roles {', '.join(roles)}.")
+
+
+def make_user(email, roles, password, name, invite):
+    user = accounts.create_user(email, roles, password=password, name=name)
+    if invite:
+        accounts.send_invitation(user)
+    return user
+
+
+@casebank.command("remind-expiring")
+def remind_expiring_command():
+    """E-mail officers whose restricted access ends within the reminder window."""
+    reminded = committed(accounts.send_expiry_reminders)
+    click.echo(f"Reminded {len(reminded)} officer(s).")

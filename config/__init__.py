@@ -5,6 +5,7 @@ default, so a server started without thought fails closed rather than running wi
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check()
@@ -26,6 +27,12 @@ class BaseConfig:
     CASES_PER_PAGE = 20
     HSTS = False
     SECRET_KEY_DEFAULT = None
+    # Sessions: restricted roles time out after 30 idle minutes; everyone after 12 hours.
+    IDLE_TIMEOUT_RESTRICTED = timedelta(minutes=30)
+    IDLE_TIMEOUT = timedelta(hours=2)
+    ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    RATELIMIT_HEADERS_ENABLED = True
 
     def __init__(self, environ=None):
         env = os.environ if environ is None else environ
@@ -36,6 +43,15 @@ class BaseConfig:
         self.INDEX_DIR = self.DATA_DIR / "index"
         self.FILE_STORE_DIR = self.DATA_DIR / "files"
         self.REDIS_URL = env.get("CASEBANK_REDIS_URL")
+        # Rate limits are per process in memory unless Redis is configured (then shared).
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.MAIL_SENDER = env.get("CASEBANK_MAIL_SENDER", "casebank <no-reply@casebank.invalid>")
+        self.SMTP_HOST = env.get("CASEBANK_SMTP_HOST")
+        self.SMTP_PORT = int(env.get("CASEBANK_SMTP_PORT", "587"))
+        self.SMTP_USER = env.get("CASEBANK_SMTP_USER")
+        self.SMTP_PASSWORD = env.get("CASEBANK_SMTP_PASSWORD")
+        self.RESTRICTED_ACCESS_DAYS = int(env.get("CASEBANK_RESTRICTED_ACCESS_DAYS", "365"))
+        self.ACCESS_REMINDER_DAYS = int(env.get("CASEBANK_ACCESS_REMINDER_DAYS", "30"))
 
     def database_url(self, env):
         url = env.get("CASEBANK_DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'casebank.db'}"

@@ -7,12 +7,16 @@ The suite runs on SQLite by default and on PostgreSQL when CASEBANK_TEST_DATABAS
 import os
 
 import pytest
+from flask import g
 from flask_migrate import downgrade, upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from casebank import create_app
 from casebank.extensions import db as _db
+from casebank.extensions import limiter
+from casebank.services import accounts
 from casebank.services.demo import load_demo
+from tests.auth_actions import AuthActions, create_role_users
 
 
 @pytest.fixture(scope="session")
@@ -22,14 +26,25 @@ def data_dir(tmp_path_factory):
     return path
 
 
+def fresh_globals_per_request():
+    """Tests keep an app context open (for db.session), and Flask then reuses it for every
+    request, sharing `g` (where Flask-Login caches the user) between test clients. In
+    production each request has its own; give each test request a clean one too."""
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture(scope="session")
 def app(data_dir):
     app = create_app("testing", {"WTF_CSRF_ENABLED": True})
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_globals_per_request)
     with app.app_context():
         downgrade(revision="base")  # a PostgreSQL database may hold an earlier run's schema
         upgrade()
         load_demo()
         _db.session.commit()
+        with app.test_request_context():
+            create_role_users(app, accounts, _db)
         _db.session.remove()
     yield app
     with app.app_context():
@@ -58,9 +73,21 @@ def db(request, app):
             connection.close()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(app):
+    """Each test starts with empty rate-limit counters (tests log in often)."""
+    with app.app_context():
+        limiter.reset()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def auth(app, client):
+    return AuthActions(app, client)
 
 
 @pytest.fixture

@@ -3,40 +3,56 @@
 ENDPOINT_RULES names the rule that guards each endpoint; enforce_endpoint_rule() applies it
 before every request. An endpoint missing from the table answers 404 (fail closed) and makes
 the access-matrix test fail, so a new route cannot go live without a declared rule.
+Denials answer 404, like a page that does not exist, except that an anonymous visitor asking
+for an account page is sent to log in.
 """
 
 import logging
 
-from flask import abort, request
+from flask import abort, redirect, request, url_for
+from flask_login import current_user as _current_user
 
 log = logging.getLogger(__name__)
 
 
-class Anonymous:
-    """The public. Accounts and roles arrive with the login work; until then, everyone is this."""
-
-    is_authenticated = False
-
-    def has_role(self, role):
-        return False
-
-
-ANONYMOUS = Anonymous()
-
-
 def current_user():
-    return ANONYMOUS
+    return _current_user._get_current_object()
 
 
-# The rules: predicates over a user.
+# The rules: predicates over a user (an anonymous visitor is a user that is not authenticated).
 def anyone(user):
     return True
 
 
-def is_officer(user):
-    """A vetted enforcement officer: may read the restricted area."""
-    return user.is_authenticated and user.has_role("officer")
+def authenticated(user):
+    return user.is_authenticated
 
+
+def is_officer(user):
+    """A vetted enforcement officer whose restricted access has not expired."""
+    return user.is_authenticated and user.has_restricted_access()
+
+
+def is_partner(user):
+    return user.is_authenticated and user.has_role("partner")
+
+
+def is_editor(user):
+    return user.is_authenticated and (user.has_role("editor") or user.has_role("admin"))
+
+
+def is_admin(user):
+    return user.is_authenticated and user.has_role("admin")
+
+
+# Flask-Security's own pages: logging in and recovering must work for anonymous visitors;
+# the rest needs a session. Its views check their own state on top of this.
+SECURITY_PUBLIC = {
+    "login", "logout", "forgot_password", "reset_password", "verify", "static",
+    "two_factor_token_validation", "two_factor_rescue", "two_factor_setup",
+    "two_factor_setup_validate", "tf_select", "mf_recovery",
+}  # fmt: skip
+SECURITY_SIGNED_IN = {"change_password", "mf_recovery_codes"}
 
 ENDPOINT_RULES = {
     "static": anyone,
@@ -47,32 +63,60 @@ ENDPOINT_RULES = {
     "public.conventions": anyone,
     "public.hs_codes": anyone,
     "public.about": anyone,
+    "account.request_access": anyone,
+    "account.request_sent": anyone,
+    "account.profile": authenticated,
+    "admin.access_requests": is_admin,
+    "admin.access_request": is_admin,
+    "admin.decide_access_request": is_admin,
+    "admin.users": is_admin,
+    "admin.user": is_admin,
+    "admin.update_user": is_admin,
+    "restricted.home": is_officer,
+    "restricted.case_list": is_officer,
+    "restricted.case_detail": is_officer,
+    **{f"security.{name}": anyone for name in SECURITY_PUBLIC},
+    **{f"security.{name}": authenticated for name in SECURITY_SIGNED_IN},
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {
     "restricted": is_officer,
+    "admin": is_admin,
 }
+# Where an anonymous visitor denied by these rules is sent to log in instead of a 404.
+LOGIN_FIRST = {authenticated, is_admin, is_officer, is_editor, is_partner}
 
 
 def rule_for(endpoint):
     return ENDPOINT_RULES.get(endpoint)
 
 
+def deny(rule):
+    user = current_user()
+    if not user.is_authenticated and rule in LOGIN_FIRST and request.method == "GET":
+        # Only the path goes into next=, and only for pages of this site.
+        return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+    abort(404)
+
+
 def enforce_endpoint_rule():
-    """before_request: deny with 404, never 403, so a denial looks like a missing page."""
+    """before_request: apply the endpoint's declared rule."""
     if request.endpoint is None:  # no route matched; Flask answers 404 or 405 itself
-        return
+        return None
     rule = rule_for(request.endpoint)
     if rule is None:
         log.error("endpoint %s has no access rule; denied", request.endpoint)
         abort(404)
     if not rule(current_user()):
-        abort(404)
+        return deny(rule)
+    return None
 
 
 def enforce_blueprint_rule(blueprint_name):
     def guard():
-        if not BLUEPRINT_RULES[blueprint_name](current_user()):
-            abort(404)
+        rule = BLUEPRINT_RULES[blueprint_name]
+        if not rule(current_user()):
+            return deny(rule)
+        return None
 
     return guard

@@ -3,9 +3,15 @@
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
+from casebank.models.user import AccessRequest, Role, RoleName, User, roles_users
 
 __all__ = [
+    "AccessRequest",
     "CaseStudy",
+    "Role",
+    "RoleName",
+    "User",
+    "roles_users",
     "Convention",
     "HSCode",
     "Partner",

@@ -125,3 +125,16 @@ class WorkflowStatus(Vocabulary):
     PUBLISHED = ("published", "Published")
     REJECTED = ("rejected", "Rejected")
     WITHDRAWN = ("withdrawn", "Withdrawn")
+
+
+class RoleName(Vocabulary):
+    OFFICER = ("officer", "Enforcement officer")
+    PARTNER = ("partner", "Partner organisation member")
+    EDITOR = ("editor", "Editor (secretariat)")
+    ADMIN = ("admin", "Administrator (secretariat)")
+
+
+class RequestStatus(Vocabulary):
+    PENDING = ("pending", "Waiting for review")
+    APPROVED = ("approved", "Approved")
+    REFUSED = ("refused", "Refused")

@@ -16,7 +16,7 @@ def home():
         "public/home.html",
         latest=catalogue.latest_public_cases(),
         convention_counts=catalogue.convention_counts(),
-        total=catalogue.count_public_cases(),
+        total=catalogue.count_cases(),
     )
 
 
@@ -24,7 +24,7 @@ def home():
 def case_list():
     filters = catalogue.CaseFilters.from_args(request.args)
     page = request.args.get("page", 1, type=int)
-    pagination = catalogue.list_public_cases(filters, page, current_app.config["CASES_PER_PAGE"])
+    pagination = catalogue.list_cases(filters, page, current_app.config["CASES_PER_PAGE"])
     return render_template(
         "public/case_list.html",
         pagination=pagination,
@@ -35,7 +35,7 @@ def case_list():
 
 @bp.get("/cases/<reference>")
 def case_detail(reference):
-    case = catalogue.get_public_case(reference) or abort(404)
+    case = catalogue.get_case(reference) or abort(404)
     # The template gets the public fields only, so it cannot show restricted text by mistake.
     return render_template(
         "public/case_detail.html",

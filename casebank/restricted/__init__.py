@@ -1,7 +1,4 @@
-"""The restricted area for vetted enforcement officers.
-
-One guard protects the whole blueprint; its pages arrive with accounts and vetting.
-"""
+"""The restricted area for vetted enforcement officers: one guard for the whole blueprint."""
 
 from flask import Blueprint
 
@@ -15,3 +12,6 @@ bp.before_request(enforce_blueprint_rule("restricted"))
 def never_cache(response):
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+from casebank.restricted import views  # noqa: E402,F401 - registers the routes on bp

@@ -1,7 +1,8 @@
-"""What the public catalogue shows: published public case studies, filtered and counted.
+"""Which case studies a reader sees, filtered and counted.
 
-Every query here starts from public_cases(), so nothing restricted or unpublished can reach
-the public pages by a forgotten condition.
+Every query here starts from visible_cases(), so nothing restricted or unpublished can reach a
+page by a forgotten condition: the public sees published public case studies; officers see
+every published case study.
 """
 
 from dataclasses import dataclass, field
@@ -16,11 +17,13 @@ from casebank.models import case_study_conventions as link
 from casebank.models.vocab import AccessLevel, DetectionMethod, ProsecutionStatus, WorkflowStatus
 
 
+def visible_cases(officer=False):
+    query = select(CaseStudy).where(CaseStudy.status == WorkflowStatus.PUBLISHED)
+    return query if officer else query.where(CaseStudy.access_level == AccessLevel.PUBLIC)
+
+
 def public_cases():
-    return select(CaseStudy).where(
-        CaseStudy.status == WorkflowStatus.PUBLISHED,
-        CaseStudy.access_level == AccessLevel.PUBLIC,
-    )
+    return visible_cases(officer=False)
 
 
 @dataclass
@@ -103,15 +106,15 @@ def valid_year(year):
     return 1900 <= year <= date.today().year
 
 
-def list_public_cases(filters, page, per_page):
-    query = filters.apply(public_cases()).order_by(
+def list_cases(filters, page, per_page, officer=False):
+    query = filters.apply(visible_cases(officer)).order_by(
         CaseStudy.seizure_date.desc(), CaseStudy.reference
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def get_public_case(reference):
-    return db.session.scalar(public_cases().filter_by(reference=reference))
+def get_case(reference, officer=False):
+    return db.session.scalar(visible_cases(officer).filter_by(reference=reference))
 
 
 def latest_public_cases(limit=6):
@@ -119,8 +122,8 @@ def latest_public_cases(limit=6):
     return list(db.session.scalars(query.limit(limit)))
 
 
-def count_public_cases():
-    return db.session.scalar(select(func.count()).select_from(public_cases().subquery()))
+def count_cases(officer=False):
+    return db.session.scalar(select(func.count()).select_from(visible_cases(officer).subquery()))
 
 
 def convention_counts():
@@ -136,16 +139,16 @@ def convention_counts():
     return list(db.session.execute(counted))
 
 
-def public_countries():
-    """Seizing countries that have public case studies, as (code, name) sorted by name."""
-    visible = public_cases().with_only_columns(distinct(CaseStudy.country))
+def countries(officer=False):
+    """Seizing countries of the visible case studies, as (code, name) sorted by name."""
+    visible = visible_cases(officer).with_only_columns(distinct(CaseStudy.country))
     return sorted(
         ((c, codes.country_name(c)) for c in db.session.scalars(visible)), key=lambda pair: pair[1]
     )
 
 
-def public_years():
-    dates = db.session.scalars(public_cases().with_only_columns(CaseStudy.seizure_date))
+def years(officer=False):
+    dates = db.session.scalars(visible_cases(officer).with_only_columns(CaseStudy.seizure_date))
     return sorted({d.year for d in dates}, reverse=True)
 
 
@@ -153,12 +156,12 @@ def all_conventions():
     return list(db.session.scalars(select(Convention).order_by(Convention.sort_order)))
 
 
-def filter_options():
-    """(value, label) choices for the case-list filters, from what the public can see."""
+def filter_options(officer=False):
+    """(value, label) choices for the case-list filters, from what the reader can see."""
     return {
         "conventions": [(c.code, c.short_name) for c in all_conventions()],
-        "countries": public_countries(),
-        "years": [(y, y) for y in public_years()],
+        "countries": countries(officer),
+        "years": [(y, y) for y in years(officer)],
     }
 
 

@@ -1,0 +1,75 @@
+"""Admin views: parse the form, call the accounts service, render or redirect."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_security import auth_required
+from sqlalchemy import select
+
+from casebank.admin import bp
+from casebank.auth.forms import DecisionForm, UserForm
+from casebank.extensions import db
+from casebank.models import AccessRequest, User
+from casebank.services import accounts
+
+# Role changes need a password entered in the last few minutes (re-authentication).
+FRESH = {"within": 10, "grace": 0}
+
+
+@bp.get("/access-requests")
+def access_requests():
+    return render_template("admin/access_requests.html", requests=accounts.pending_requests())
+
+
+@bp.get("/access-requests/<int:request_id>")
+def access_request(request_id):
+    access_request = db.get_or_404(AccessRequest, request_id)
+    return render_template("admin/access_request.html", req=access_request, form=DecisionForm())
+
+
+@bp.post("/access-requests/<int:request_id>")
+def decide_access_request(request_id):
+    access_request = db.get_or_404(AccessRequest, request_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return render_template("admin/access_request.html", req=access_request, form=form), 400
+    try:
+        if form.approve.data:
+            accounts.approve_request(access_request, current_user)
+            flash(f"Approved; an invitation was sent to {access_request.email}.", "success")
+        else:
+            accounts.refuse_request(access_request, current_user, form.reason.data)
+            flash(f"Refused; {access_request.email} was told why.", "success")
+    except accounts.AccountError as error:
+        form.reason.errors = [str(error)]
+        return render_template("admin/access_request.html", req=access_request, form=form), 400
+    return redirect(url_for("admin.access_requests"))
+
+
+@bp.get("/users")
+def users():
+    return render_template(
+        "admin/users.html", users=db.session.scalars(select(User).order_by(User.email))
+    )
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id):
+    account = db.get_or_404(User, user_id)
+    form = UserForm(roles=[r.name for r in account.roles])
+    return render_template("admin/user.html", account=account, form=form)
+
+
+@bp.post("/users/<int:user_id>")
+@auth_required(**FRESH)
+def update_user(user_id):
+    account = db.get_or_404(User, user_id)
+    form = UserForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if form.revet.data:
+        accounts.revet(account)
+        flash(f"Restricted access of {account.email} runs to {account.restricted_access_until}.")
+    else:
+        accounts.set_roles(account, form.roles.data)
+        flash(f"Roles of {account.email} saved; their other sessions were ended.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))

@@ -1,0 +1,74 @@
+"""Forms of the account pages (Flask-WTF: every form carries a CSRF token)."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from casebank import codes
+from casebank.models import RoleName
+
+
+def select_choices(pairs):
+    return list(pairs)
+
+
+REQUESTABLE_ROLES = select_choices(r for r in RoleName.choices() if r[0] != RoleName.ADMIN)
+
+
+def country_choices():
+    names = sorted(codes.country_names().items(), key=lambda pair: pair[1])
+    return select_choices([("", "Choose a country"), *names])
+
+
+class RequestAccessForm(FlaskForm):
+    name = StringField("Full name", validators=[InputRequired(), Length(max=200)])
+    organisation = StringField(
+        "Organisation", validators=[InputRequired(), Length(max=200)],
+        description="Your customs administration, agency or partner organisation.",
+    )  # fmt: skip
+    email = EmailField(
+        "Work e-mail", validators=[InputRequired(), Email(), Length(max=254)],
+        description="Your official work address; private addresses are not accepted.",
+    )  # fmt: skip
+    country = SelectField("Country", validators=[InputRequired()])
+    role_wanted = SelectField("Access wanted", choices=REQUESTABLE_ROLES)
+    justification = TextAreaField(
+        "Why do you need access?", validators=[InputRequired(), Length(min=30, max=4000)],
+        description="Your duties and how casebank will help (at least 30 characters).",
+    )  # fmt: skip
+    supervisor_contact = TextAreaField(
+        "Your supervisor's name and work contact", validators=[InputRequired(), Length(max=1000)],
+        description="The secretariat may contact them to confirm your role.",
+    )  # fmt: skip
+    submit = SubmitField("Send request")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for refusal (sent to the applicant)", validators=[Optional(), Length(max=2000)]
+    )
+    approve = SubmitField("Approve and send invitation")
+    refuse = SubmitField("Refuse")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    roles = MultiCheckboxField("Roles", choices=select_choices(RoleName.choices()))
+    save_roles = SubmitField("Save roles")
+    revet = SubmitField("Confirm vetting for another period")

@@ -1,0 +1,94 @@
+"""Flask-Security set-up: login, two-factor (TOTP with recovery codes), password change and
+reset, argon2 hashing, generic answers that never reveal whether an account exists."""
+
+import base64
+import hashlib
+import hmac
+from datetime import timedelta
+
+from flask_security import LoginForm, Security, SQLAlchemyUserDatastore, Totp
+
+from casebank.auth.passwords import MIN_LENGTH, CasebankPasswordUtil
+from casebank.crypto import Keyring
+from casebank.extensions import db
+from casebank.mail import CasebankMailUtil
+from casebank.models import Role, User
+
+user_datastore = SQLAlchemyUserDatastore(db, User, Role)
+
+# How long an invitation or a password-reset link works (one use: it dies with the password).
+LINK_VALIDITY = timedelta(hours=48)
+
+
+def derived_secret(master, purpose):
+    """A separate secret per purpose, so one leaking does not expose the others."""
+    return hmac.new(master, purpose.encode(), hashlib.sha256).digest()
+
+
+class CasebankLoginForm(LoginForm):
+    def validate(self, **kwargs):
+        # "Remember me" would outlive the idle and absolute session timeouts.
+        if self.remember:
+            self.remember.data = False
+        return super().validate(**kwargs)
+
+
+class ReplayProofTotp(Totp):
+    """A TOTP code is accepted once: the last accepted time step is kept on the user."""
+
+    def get_last_counter(self, user):
+        return user.tf_totp_last_counter
+
+    def set_last_counter(self, user, tmatch):
+        user.tf_totp_last_counter = tmatch.counter
+
+
+def security_settings(config):
+    master = Keyring.from_text(config["ENCRYPTION_KEY"]).keys[0]
+    secret = config["SECRET_KEY"].encode()
+    totp = base64.urlsafe_b64encode(derived_secret(master, "totp")).decode()
+    recovery = base64.urlsafe_b64encode(derived_secret(master, "recovery-codes")).decode()
+    return {
+        "SECURITY_URL_PREFIX": "/account",
+        "SECURITY_PASSWORD_HASH": "argon2",
+        "SECURITY_PASSWORD_SALT": derived_secret(secret, "password-salt").hex(),
+        "SECURITY_PASSWORD_LENGTH_MIN": MIN_LENGTH,
+        "SECURITY_REGISTERABLE": False,
+        "SECURITY_RECOVERABLE": True,
+        "SECURITY_CHANGEABLE": True,
+        "SECURITY_RESET_PASSWORD_WITHIN": LINK_VALIDITY,
+        "SECURITY_RETURN_GENERIC_RESPONSES": True,
+        "SECURITY_TWO_FACTOR": True,
+        "SECURITY_TWO_FACTOR_ENABLED_METHODS": ["authenticator"],
+        "SECURITY_TWO_FACTOR_ALWAYS_VALIDATE": True,
+        "SECURITY_TWO_FACTOR_RESCUE_EMAIL": False,
+        "SECURITY_TOTP_SECRETS": {"1": totp},
+        "SECURITY_TOTP_ISSUER": "casebank",
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES": True,
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS": [recovery],
+        "SECURITY_FRESHNESS": timedelta(minutes=10),
+        "SECURITY_FRESHNESS_GRACE_PERIOD": timedelta(0),
+        "SECURITY_FRESHNESS_ALLOW_AUTH_TOKEN": False,
+        "SECURITY_DEFAULT_REMEMBER_ME": False,
+        "SECURITY_EMAIL_SENDER": config["MAIL_SENDER"],
+        # Checking deliverability asks DNS; secure enclaves and CI have none to ask.
+        "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
+        "SECURITY_POST_LOGIN_VIEW": "/",
+        "SECURITY_POST_LOGOUT_VIEW": "/",
+        "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": True,
+    }
+
+
+def init_security(app):
+    for key, value in security_settings(app.config).items():
+        app.config.setdefault(key, value)
+    security.init_app(app, user_datastore)
+
+
+# The custom classes must be given to the constructor: init_app ignores them.
+security = Security(
+    login_form=CasebankLoginForm,
+    mail_util_cls=CasebankMailUtil,
+    password_util_cls=CasebankPasswordUtil,
+    totp_cls=ReplayProofTotp,
+)

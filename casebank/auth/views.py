@@ -1,0 +1,32 @@
+"""Account pages outside Flask-Security: asking for access, and one's own profile."""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from casebank.auth.forms import RequestAccessForm
+from casebank.extensions import limiter
+from casebank.services import accounts
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.route("/request-access", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def request_access():
+    form = RequestAccessForm()
+    if form.validate_on_submit():
+        fields = ("name", "organisation", "email", "country", "role_wanted", "justification",
+                  "supervisor_contact")  # fmt: skip
+        accounts.request_access({f: getattr(form, f).data for f in fields})
+        return redirect(url_for("account.request_sent"))
+    return render_template("account/request_access.html", form=form)
+
+
+@bp.get("/request-access/sent")
+def request_sent():
+    return render_template("account/request_sent.html")
+
+
+@bp.get("/")
+def profile():
+    return render_template("account/profile.html", user=current_user)

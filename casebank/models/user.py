@@ -1,0 +1,133 @@
+"""Accounts, roles and requests for access.
+
+Roles: officer (vetted enforcement officer), partner (member of a partner organisation),
+editor and admin (secretariat). A user may hold several.
+"""
+
+from datetime import date, datetime, timedelta
+
+from flask_security import RoleMixin, UserMixin
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy.ext.mutable import MutableList
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casebank.extensions import db
+from casebank.models.case_study import utc_now, vocabulary
+from casebank.models.partner import Partner
+from casebank.models.vocab import RequestStatus, RoleName
+
+# Failed logins before the account locks; each further failure doubles the lock.
+LOCK_AFTER_FAILURES = 5
+FIRST_LOCK = timedelta(minutes=1)
+LONGEST_LOCK = timedelta(hours=24)
+
+roles_users = Table(
+    "roles_users",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+# Roles that see non-public material of others: they must enrol two-factor authentication.
+TWO_FACTOR_ROLES = (RoleName.OFFICER, RoleName.EDITOR, RoleName.ADMIN)
+
+
+class Role(db.Model, RoleMixin):
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+
+class User(db.Model, UserMixin):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str | None] = mapped_column(String(2))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+    partner: Mapped[Partner | None] = relationship()
+    # argon2 hash; None until the invited person sets a password.
+    password: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Changing it ends every session of the user (Flask-Security keys sessions on it).
+    fs_uniquifier: Mapped[str] = mapped_column(String(64), unique=True)
+    roles: Mapped[list[Role]] = relationship(secondary=roles_users, order_by=Role.name)
+    tf_primary_method: Mapped[str | None] = mapped_column(String(64))
+    tf_totp_secret: Mapped[str | None] = mapped_column(String(255))
+    tf_phone_number: Mapped[str | None] = mapped_column(String(128))
+    # The last TOTP time step accepted: a code cannot be replayed within its window.
+    tf_totp_last_counter: Mapped[int | None]
+    mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(JSON))
+    # Restricted access ends on this date unless an admin re-vets the officer.
+    restricted_access_until: Mapped[date | None]
+    access_reminder_sent_at: Mapped[datetime | None]
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    def track_failed_authn(self, auth_type, tfa=False):
+        """Flask-Security hook: count the failure; lock for a doubling delay past the limit."""
+        super().track_failed_authn(auth_type, tfa)
+        self.failed_logins += 1
+        over = self.failed_logins - LOCK_AFTER_FAILURES
+        if over >= 0:
+            self.locked_until = utc_now() + min(FIRST_LOCK * 2**over, LONGEST_LOCK)
+        db.session.commit()  # the failed login's rollback must not undo the count
+
+    def is_locked(self, form_error=None):
+        """Flask-Security hook, called after the password was checked."""
+        locked = self.locked_until is not None and self.locked_until > utc_now()
+        if locked and form_error is not None:
+            # The same words as a wrong password: a lock must not confirm a right one.
+            from flask_security.utils import get_message
+
+            form_error.append(get_message("INVALID_PASSWORD")[0])
+        return locked
+
+    def requires_two_factor(self):
+        return any(self.has_role(r) for r in TWO_FACTOR_ROLES)
+
+    def check_tf_required(self, tf_fresh, tf_setup_methods):
+        """Flask-Security hook: 2FA for officers and the secretariat, at every login."""
+        return self.requires_two_factor() or bool(tf_setup_methods), tf_setup_methods
+
+    def check_tf_required_setup(self):
+        return self.requires_two_factor()
+
+    def has_restricted_access(self, today=None):
+        if not self.has_role(RoleName.OFFICER):
+            return False
+        today = today or date.today()
+        return self.restricted_access_until is not None and today <= self.restricted_access_until
+
+    def __repr__(self):
+        return f"<User {self.id}>"
+
+
+class AccessRequest(db.Model):
+    """A request for an account from the public form; an admin approves or refuses it."""
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+    role_wanted: Mapped[RoleName] = mapped_column(vocabulary(RoleName))
+    justification: Mapped[str] = mapped_column(Text)
+    supervisor_contact: Mapped[str] = mapped_column(Text)
+    status: Mapped[RequestStatus] = mapped_column(
+        vocabulary(RequestStatus), default=RequestStatus.PENDING, index=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    decided_at: Mapped[datetime | None]
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -1,0 +1,196 @@
+"""Accounts: requests for access, invitations, roles, vetting and its expiry.
+
+No open sign-up: a person asks through the public form, an admin approves (an invitation with
+a one-time, expiring link goes out) or refuses with a reason.
+"""
+
+import logging
+from datetime import date, timedelta
+
+from flask import current_app, url_for
+from flask_login import current_user, login_user
+from flask_security.recoverable import generate_reset_password_token
+from flask_security.utils import hash_password
+from sqlalchemy import select
+
+from casebank.auth.passwords import password_problems
+from casebank.auth.security import LINK_VALIDITY, user_datastore
+from casebank.extensions import db
+from casebank.mail import send_mail
+from casebank.models import AccessRequest, Role, RoleName, User
+from casebank.models.case_study import utc_now
+from casebank.models.vocab import RequestStatus
+
+log = logging.getLogger(__name__)
+
+
+class AccountError(ValueError):
+    """A request the rules refuse; the message is safe to show to the person who asked."""
+
+
+def find_user(email):
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def roles_named(names):
+    roles = list(db.session.scalars(select(Role).where(Role.name.in_(names))))
+    if len(roles) != len(set(names)):
+        raise AccountError(f"Unknown role among {', '.join(sorted(names))}.")
+    return roles
+
+
+def vetting_end(today=None):
+    return (today or date.today()) + timedelta(days=current_app.config["RESTRICTED_ACCESS_DAYS"])
+
+
+def create_user(email, roles, password=None, name="", organisation="", country=None):
+    """An active account; without a password it can only be entered through an invitation."""
+    email = email.strip().lower()
+    if find_user(email):
+        raise AccountError(f"An account for {email} already exists.")
+    if password is not None:
+        problems = password_problems(password, email)
+        if problems:
+            raise AccountError(" ".join(problems))
+    user = user_datastore.create_user(
+        email=email,
+        password=hash_password(password) if password else None,
+        name=name,
+        organisation=organisation,
+        country=country,
+        roles=roles_named(roles),
+    )
+    if RoleName.OFFICER in roles:
+        user.restricted_access_until = vetting_end()
+    db.session.flush()
+    log.info("user %s created with roles %s", user.id, ",".join(sorted(roles)))
+    return user
+
+
+def request_access(data):
+    """Queue a request from the public form (data already validated by the form)."""
+    access_request = AccessRequest(**data)
+    access_request.email = access_request.email.strip().lower()
+    db.session.add(access_request)
+    db.session.flush()
+    log.info("access request %s queued", access_request.id)
+    return access_request
+
+
+def pending_requests():
+    query = select(AccessRequest).where(AccessRequest.status == RequestStatus.PENDING)
+    return list(db.session.scalars(query.order_by(AccessRequest.created_at)))
+
+
+def approve_request(access_request, admin):
+    if access_request.status != RequestStatus.PENDING:
+        raise AccountError("This request has already been decided.")
+    user = find_user(access_request.email)
+    if user is None:
+        user = create_user(
+            access_request.email,
+            [access_request.role_wanted],
+            name=access_request.name,
+            organisation=access_request.organisation,
+            country=access_request.country,
+        )
+    else:
+        add_role(user, access_request.role_wanted)
+    decide(access_request, admin, RequestStatus.APPROVED)
+    access_request.user_id = user.id
+    send_invitation(user)
+    return user
+
+
+def refuse_request(access_request, admin, reason):
+    if access_request.status != RequestStatus.PENDING:
+        raise AccountError("This request has already been decided.")
+    if not (reason or "").strip():
+        raise AccountError("Give the reason for the refusal; it is sent to the applicant.")
+    decide(access_request, admin, RequestStatus.REFUSED)
+    access_request.refusal_reason = reason.strip()
+    send_mail(
+        access_request.email,
+        "Your request for a casebank account",
+        f"Dear {access_request.name},\n\nYour request for a casebank account was not approved.\n"
+        f"Reason: {access_request.refusal_reason}\n",
+    )
+
+
+def decide(access_request, admin, status):
+    access_request.status = status
+    access_request.decided_by_id = admin.id
+    access_request.decided_at = utc_now()
+    db.session.flush()
+    log.info("access request %s %s by %s", access_request.id, status, admin.id)
+
+
+def send_invitation(user):
+    """A one-time link to set a password: it expires, and dies once a password is set."""
+    token = generate_reset_password_token(user)
+    link = url_for("security.reset_password", token=token, _external=True)
+    hours = int(LINK_VALIDITY.total_seconds() // 3600)
+    send_mail(
+        user.email,
+        "Your casebank invitation",
+        f"Dear {user.name or user.email},\n\nAn account has been opened for you on casebank.\n"
+        f"Set your password within {hours} hours with this one-time link:\n\n{link}\n\n"
+        "After that you will enrol two-factor authentication with an authenticator app.\n",
+    )
+
+
+def add_role(user, role_name):
+    user_datastore.add_role_to_user(user, role_name)
+    if role_name == RoleName.OFFICER:
+        user.restricted_access_until = vetting_end()
+    end_other_sessions(user)
+
+
+def set_roles(user, role_names):
+    user.roles = roles_named(role_names)
+    if RoleName.OFFICER in role_names and not user.has_restricted_access():
+        user.restricted_access_until = vetting_end()
+    end_other_sessions(user)
+    log.info("roles of user %s set to %s", user.id, ",".join(sorted(role_names)))
+
+
+def revet(user):
+    """An admin confirms the officer again: restricted access runs for another period."""
+    user.restricted_access_until = vetting_end()
+    user.access_reminder_sent_at = None
+    db.session.flush()
+
+
+def end_other_sessions(user):
+    """A new uniquifier invalidates every session of the user; keep the current one alive."""
+    user_datastore.set_uniquifier(user)
+    db.session.flush()
+    if current_user and current_user.is_authenticated and current_user.id == user.id:
+        login_user(user)
+
+
+def officers_to_remind(today=None):
+    """Officers whose restricted access ends within the reminder window, not yet reminded."""
+    today = today or date.today()
+    horizon = today + timedelta(days=current_app.config["ACCESS_REMINDER_DAYS"])
+    query = select(User).where(
+        User.restricted_access_until.is_not(None),
+        User.restricted_access_until >= today,
+        User.restricted_access_until <= horizon,
+        User.access_reminder_sent_at.is_(None),
+    )
+    return [u for u in db.session.scalars(query) if u.has_role(RoleName.OFFICER)]
+
+
+def send_expiry_reminders(today=None):
+    reminded = officers_to_remind(today)
+    for user in reminded:
+        send_mail(
+            user.email,
+            "Your casebank restricted access ends soon",
+            f"Your access to casebank's restricted area ends on {user.restricted_access_until}."
+            "\nAsk your casebank administrator to renew your vetting before then.\n",
+        )
+        user.access_reminder_sent_at = utc_now()
+    db.session.flush()
+    return reminded

@@ -1,0 +1,69 @@
+"""Logging in as a user does: fetch the form, post it with its CSRF token, answer the 2FA step."""
+
+import re
+from datetime import date, timedelta
+
+from flask_security import Security
+
+PASSWORD = "Correct-Horse-Battery-9"
+ROLE_USERS = {
+    "partner": ("partner@casebank.example.org", ["partner"], False),
+    "officer": ("officer@casebank.example.org", ["officer"], True),
+    "editor": ("editor@casebank.example.org", ["editor"], True),
+    "admin": ("admin@casebank.example.org", ["admin"], True),
+    "expired_officer": ("expired@casebank.example.org", ["officer"], True),
+}
+ROLES = ["anonymous", *ROLE_USERS]
+
+
+def csrf_token(html):
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def totp_code(app, user):
+    security: Security = app.extensions["security"]
+    return security._totp_factory.generate_totp_password(user.tf_totp_secret)
+
+
+def create_role_users(app, accounts, db):
+    """One account per role, 2FA enrolled where the role requires it."""
+    security = app.extensions["security"]
+    for email, roles, two_factor in ROLE_USERS.values():
+        user = accounts.create_user(email, roles, password=PASSWORD, name=email.split("@")[0])
+        if two_factor:
+            user.tf_primary_method = "authenticator"
+            user.tf_totp_secret = security._totp_factory.generate_totp_secret()
+    expired = accounts.find_user(ROLE_USERS["expired_officer"][0])
+    expired.restricted_access_until = date.today() - timedelta(days=1)
+    db.session.commit()
+
+
+class AuthActions:
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+
+    def post_form(self, path, data, follow=False):
+        page = self.client.get(path)
+        data = {"csrf_token": csrf_token(page.get_data(as_text=True)), **data}
+        return self.client.post(path, data=data, follow_redirects=follow)
+
+    def login(self, role="officer", password=PASSWORD, email=None):
+        """Log in; returns the last response. role 'anonymous' does nothing."""
+        if role == "anonymous":
+            return None
+        email = email or ROLE_USERS[role][0]
+        response = self.post_form("/account/login", {"email": email, "password": password})
+        if response.status_code == 302 and "/tf-validate" in response.location:
+            from casebank.services.accounts import find_user
+
+            code = totp_code(self.app, find_user(email))
+            response = self.post_form("/account/tf-validate", {"code": code})
+        return response
+
+    def logout(self):
+        page = self.client.get("/")
+        return self.client.post(
+            "/account/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+        )
