@@ -1,10 +1,12 @@
 """The domain model; importing this package registers every table on db.metadata."""
 
+from casebank.models.audit import AuditEvent
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
 
 __all__ = [
+    "AuditEvent",
     "CaseStudy",
     "Convention",
     "HSCode",
