@@ -1,4 +1,4 @@
-"""`flask casebank ...` commands: reference data, demo data, import and export."""
+"""`flask casebank ...` commands: reference data, demo data, import and export, audit log."""
 
 import os
 import sys
@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from casebank.extensions import db
 from casebank.models import RoleName
 from casebank.services import accounts, case_transfer, demo, reference_data
+from casebank.services import audit as audit_log
 
 casebank = AppGroup("casebank", help="casebank data commands.")
 
@@ -152,3 +153,28 @@ def remind_expiring_command():
     """E-mail officers whose restricted access ends within the reminder window."""
     reminded = committed(accounts.send_expiry_reminders)
     click.echo(f"Reminded {len(reminded)} officer(s).")
+
+
+@casebank.group("audit")
+def audit():
+    """Check and export the audit log."""
+
+
+@audit.command("verify")
+def audit_verify_command():
+    """Check the hash chain; exit 1 naming the first broken event."""
+    check = audit_log.verify_chain()
+    if not check.intact:
+        raise click.ClickException(f"audit chain broken at event {check.broken_id}: {check.reason}")
+    click.echo(f"audit chain intact: {check.count} events; last hash {check.head_hash}")
+
+
+@audit.command("export")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@click.option("--action", multiple=True, help="Only this action; repeat for several.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this day (UTC) on.")
+def audit_export_command(output, action, since):
+    """Export audit events as CSV."""
+    query = audit_log.filter_events(action=action, since=since)
+    count = audit_log.events_csv(query, output)
+    click.echo(f"Exported {count} audit events.", err=True)

@@ -1,5 +1,6 @@
 """The domain model; importing this package registers every table on db.metadata."""
 
+from casebank.models.audit import AuditEvent
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
@@ -7,6 +8,7 @@ from casebank.models.user import AccessRequest, Role, RoleName, User, roles_user
 
 __all__ = [
     "AccessRequest",
+    "AuditEvent",
     "CaseStudy",
     "Role",
     "RoleName",
