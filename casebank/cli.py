@@ -142,7 +142,7 @@ def create_user_command(email, roles, name, password_stdin, invite):
 
 
 def make_user(email, roles, password, name, invite):
-    user = accounts.create_user(email, roles, password=password, name=name)
+    user = accounts.create_user(email, roles, password=password, name=name, actor=audit_log.SYSTEM)
     if invite:
         accounts.send_invitation(user)
     return user

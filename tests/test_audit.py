@@ -58,6 +58,30 @@ def act_as_attacker(db):
         db.session.execute(text("DROP TRIGGER audit_events_no_delete"))
 
 
+@pytest.fixture(autouse=True)
+def empty_audit_log(db):
+    """Each test starts from an empty log (the session's set-up recorded account creations),
+    inside its rolled-back transaction, with the append-only triggers back in place."""
+    if db is None:
+        return
+    if is_postgresql(db):
+        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        db.session.execute(text("DELETE FROM audit_events"))
+        db.session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+        return
+    triggers = db.session.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+        )
+    ).all()
+    for name, _ in triggers:
+        db.session.execute(text(f"DROP TRIGGER {name}"))
+    db.session.execute(text("DELETE FROM audit_events"))
+    for _, sql in triggers:
+        db.session.execute(text(sql))
+
+
 def test_events_chain_and_the_chain_verifies(db):
     events = record_several()
     assert events[0].prev_hash == GENESIS_HASH

@@ -30,7 +30,13 @@ class CasebankLoginForm(LoginForm):
         # "Remember me" would outlive the idle and absolute session timeouts.
         if self.remember:
             self.remember.data = False
-        return super().validate(**kwargs)
+        valid = super().validate(**kwargs)
+        if not valid and self.user is None and self.email.data:
+            # Failures on known accounts are recorded by the user_failed_authn signal.
+            from casebank.auth.audit_trail import audit_request
+
+            audit_request("login.failure", identity=str(self.email.data)[:254], known=False)
+        return valid
 
 
 class ReplayProofTotp(Totp):
@@ -80,9 +86,12 @@ def security_settings(config):
 
 
 def init_security(app):
+    from casebank.auth.audit_trail import connect_account_signals
+
     for key, value in security_settings(app.config).items():
         app.config.setdefault(key, value)
     security.init_app(app, user_datastore)
+    connect_account_signals(app)
 
 
 # The custom classes must be given to the constructor: init_app ignores them.
