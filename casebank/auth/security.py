@@ -7,9 +7,10 @@ import hmac
 from datetime import timedelta
 
 from flask_security import LoginForm, Security, SQLAlchemyUserDatastore, Totp
+from passlib.totp import TOTP, AppWallet
 
 from casebank.auth.passwords import MIN_LENGTH, CasebankPasswordUtil
-from casebank.crypto import Keyring
+from casebank.crypto import Keyring, key_id
 from casebank.extensions import db
 from casebank.mail import CasebankMailUtil
 from casebank.models import Role, User
@@ -40,7 +41,20 @@ class CasebankLoginForm(LoginForm):
 
 
 class ReplayProofTotp(Totp):
-    """A TOTP code is accepted once: the last accepted time step is kept on the user."""
+    """A TOTP code is accepted once: the last accepted time step is kept on the user.
+
+    The secrets dict comes primary key first (security_settings); new TOTP secrets are
+    encrypted under it, older keys still open existing ones until rotate-keys re-encrypts.
+    """
+
+    def __init__(self, secrets, issuer):
+        super().__init__(secrets, issuer)
+        primary = next(iter(secrets))
+        self._totp = TOTP.using(issuer=issuer, wallet=AppWallet(secrets, default_tag=primary))
+
+    def reencrypt(self, totp_secret):
+        """The same TOTP secret, encrypted under the primary key."""
+        return self._totp.from_source(totp_secret).to_json()
 
     def get_last_counter(self, user):
         return user.tf_totp_last_counter
@@ -49,11 +63,16 @@ class ReplayProofTotp(Totp):
         user.tf_totp_last_counter = tmatch.counter
 
 
+def per_master_key(config, purpose):
+    """{key id: derived secret} for every configured master key, the primary first."""
+    return {
+        key_id(key).hex(): base64.urlsafe_b64encode(derived_secret(key, purpose)).decode()
+        for key in Keyring.from_text(config["ENCRYPTION_KEY"]).keys
+    }
+
+
 def security_settings(config):
-    master = Keyring.from_text(config["ENCRYPTION_KEY"]).keys[0]
     secret = config["SECRET_KEY"].encode()
-    totp = base64.urlsafe_b64encode(derived_secret(master, "totp")).decode()
-    recovery = base64.urlsafe_b64encode(derived_secret(master, "recovery-codes")).decode()
     return {
         "SECURITY_URL_PREFIX": "/account",
         "SECURITY_PASSWORD_HASH": "argon2",
@@ -68,10 +87,12 @@ def security_settings(config):
         "SECURITY_TWO_FACTOR_ENABLED_METHODS": ["authenticator"],
         "SECURITY_TWO_FACTOR_ALWAYS_VALIDATE": True,
         "SECURITY_TWO_FACTOR_RESCUE_EMAIL": False,
-        "SECURITY_TOTP_SECRETS": {"1": totp},
+        "SECURITY_TOTP_SECRETS": per_master_key(config, "totp"),
         "SECURITY_TOTP_ISSUER": "casebank",
         "SECURITY_MULTI_FACTOR_RECOVERY_CODES": True,
-        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS": [recovery],
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS": list(
+            per_master_key(config, "recovery-codes").values()
+        ),
         "SECURITY_FRESHNESS": timedelta(minutes=10),
         "SECURITY_FRESHNESS_GRACE_PERIOD": timedelta(0),
         "SECURITY_FRESHNESS_ALLOW_AUTH_TOKEN": False,
