@@ -15,7 +15,18 @@ from casebank.extensions import db
 from casebank.mail import CasebankMailUtil
 from casebank.models import Role, User
 
-user_datastore = SQLAlchemyUserDatastore(db, User, Role)
+
+class CasebankUserDatastore(SQLAlchemyUserDatastore):
+    def tf_set(self, user, primary_method, totp_secret=None, phone=None):
+        """Records the first enrolment; Flask-Security signals it like any 2FA login."""
+        if user.tf_primary_method is None and primary_method:
+            from casebank.auth.audit_trail import audit_request
+
+            audit_request("tf.enrolled", target=user, actor=user, method=primary_method)
+        super().tf_set(user, primary_method, totp_secret=totp_secret, phone=phone)
+
+
+user_datastore = CasebankUserDatastore(db, User, Role)
 
 # How long an invitation or a password-reset link works (one use: it dies with the password).
 LINK_VALIDITY = timedelta(hours=48)
