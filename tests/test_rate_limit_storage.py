@@ -5,7 +5,7 @@ import socket
 import pytest
 
 from casebank import create_app
-from casebank.extensions import limiter
+from casebank.extensions import db, limiter
 from tests.auth_actions import AuthActions
 
 REDIS = ("127.0.0.1", 6379)
@@ -39,6 +39,9 @@ def test_two_workers_share_one_login_budget(app, monkeypatch):
     assert 429 in answers[10:]
     with workers[0].app_context():
         limiter.reset()
+    for worker in workers:
+        with worker.app_context():
+            db.engine.dispose()  # close its pooled connections now, not at interpreter exit
 
 
 def test_without_redis_limits_live_in_memory(app):
