@@ -5,18 +5,22 @@ saying why, where there is no browser. Any console error fails a test: under the
 inline script or style would show up as one.
 """
 
+import re
 import threading
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from casebank import create_app
 from casebank.extensions import db
+from casebank.services import accounts
 from casebank.services.demo import load_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
+OFFICER, PASSWORD = "browser.officer@casebank.example.org", "Juniper-Signal-Estuary-52"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -38,9 +42,10 @@ def live_server(tmp_path_factory):
     """The app on its own SQLite database with the demo data, served on a free loopback port."""
     path = tmp_path_factory.mktemp("live")
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'live.db'}"})
-    with app.app_context():
+    with app.app_context(), app.test_request_context():
         upgrade()
         load_demo()
+        accounts.create_user(OFFICER, ["officer"], password=PASSWORD)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -115,3 +120,25 @@ def test_page_is_usable_on_a_phone(live_server, browser):
     width = page.evaluate("document.documentElement.scrollWidth")
     context.close()
     assert width <= 390
+
+
+def test_officer_enrols_two_factor_and_reads_a_restricted_case(live_server, page):
+    page.goto(live_server + "/restricted/")
+    assert "/account/login" in page.url  # sent to log in, with a local next=
+    page.get_by_label("Email Address").fill(OFFICER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    page.get_by_label(re.compile("authenticator")).check()
+    page.get_by_role("button", name="Submit", exact=True).click()
+    key = re.search(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)", page.content()).group(1)
+    page.get_by_label("Authentication Code").fill(pyotp.TOTP(key.replace("-", "")).now())
+    page.get_by_role("button", name="Submit Code").click()
+    page.get_by_role("link", name="Restricted area").click()
+    page.get_by_role("link", name="Case studies").last.click()
+    page.locator(".tag-restricted").first.locator("xpath=ancestor::article//a").first.click()
+    assert page.get_by_text(
+        "Restricted case study: for vetted enforcement officers only"
+    ).is_visible()
+    page.get_by_role("button", name="Log out").click()
+    assert page.get_by_role("link", name="Log in").is_visible()
+    assert page.console_errors == []
