@@ -349,3 +349,23 @@ def test_upload_form_is_for_editors_only(auth):
     assert auth.client.get(UPLOAD).status_code == 404
     response = auth.client.post(UPLOAD, data={"file": (io.BytesIO(PDF), "x.pdf")})
     assert response.status_code == 404
+
+
+def test_an_editor_opening_a_restricted_document_is_audited(auth, db):
+    document = make_document(access_level="restricted")
+    auth.login("editor")
+    assert auth.client.get(f"/editorial/documents/{document.id}").status_code == 200
+    auth.client.get(f"/editorial/documents/{document.id}/download")
+    (view,) = events("restricted.document.view")
+    (download,) = events("restricted.document.download")
+    assert view.actor_label.startswith("editor@") and download.target_id == str(document.id)
+
+
+def test_a_public_attachment_of_a_restricted_case_stays_out_of_public_view(client, db):
+    case = make_case(access_level="restricted", title=f"Case {CANARY}")
+    photo = make_document(
+        PDF, "p.pdf", title=f"Photo {CANARY}", case_study=case, access_level="public"
+    )
+    documents.publish(photo, None)
+    assert client.get(f"/documents/{photo.id}/download").status_code == 404
+    assert CANARY not in client.get("/documents").get_data(as_text=True)

@@ -274,3 +274,15 @@ def test_rewrap_indicators_moves_them_to_the_new_key(app, db):
             assert risk_indicators.indicators_of(risk)
     finally:
         app.config["ENCRYPTION_KEY"] = old
+
+
+def test_every_form_error_shows_at_once(auth, db):
+    auth.login("editor")
+    fields = form_fields(indicators="smell: odd", last_reviewed_date="", review_due_date="")
+    page = auth.post_form(NEW, fields).get_data(as_text=True)
+    assert "Line 1" in page and page.count("Required for a risk indicator") >= 2
+
+
+def test_a_risk_indicator_without_a_file_gets_a_tidy_sheet_name(db):
+    document = demo("Demo: HFC")
+    assert document.original_filename == "demo-hfc-refrigerant-smuggling-risk-indicators.txt"

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from casebank.auth.forms import MultiCheckboxField
 from casebank.models.vocab import AccessLevel, DocumentKind, IndicatorCategory, Language
 from casebank.services.catalogue import all_conventions
+from casebank.services.risk_indicators import RiskIndicatorInvalid, parse_indicators
 
 SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -57,11 +58,18 @@ class DocumentForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if self.kind.data == DocumentKind.RISK_INDICATOR:
-            for name in ("indicators", "last_reviewed_date", "review_due_date"):
-                if not self[name].data and not self[name].errors:
-                    self[name].errors.append("Required for a risk indicator.")
-                    valid = False
+        if self.kind.data != DocumentKind.RISK_INDICATOR:
+            return valid
+        for name in ("indicators", "last_reviewed_date", "review_due_date"):
+            if not self[name].data and not self[name].errors:
+                self[name].errors.append("Required for a risk indicator.")
+                valid = False
+        if self.indicators.data:
+            try:
+                parse_indicators(self.indicators.data)
+            except RiskIndicatorInvalid as error:
+                self.indicators.errors.extend(error.errors["indicators"])
+                valid = False
         return valid
 
     def metadata(self):

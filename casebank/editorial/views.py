@@ -40,6 +40,7 @@ def new_document():
 @bp.get("/documents/<int:document_id>")
 def edit_document(document_id):
     document = editable(document_id)
+    documents.record_access("restricted.document.view", current_user, document)
     return render_template(
         "editorial/document.html",
         document=document,

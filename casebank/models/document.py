@@ -74,37 +74,30 @@ class Document(db.Model):
         return f"<Document {self.id}>"
 
 
-risk_indicator_conventions = Table(
-    "risk_indicator_conventions",
-    db.metadata,
-    Column(
-        "risk_indicator_id",
-        ForeignKey("risk_indicators.document_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("convention_id", ForeignKey("conventions.id", ondelete="RESTRICT"), primary_key=True),
-)
+def link_table(name, column, target, ondelete):
+    """A many-to-many link from a risk indicator to target ("table.id")."""
+    return Table(
+        name,
+        db.metadata,
+        Column(
+            "risk_indicator_id",
+            ForeignKey("risk_indicators.document_id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column(column, ForeignKey(target, ondelete=ondelete), primary_key=True),
+    )
 
-risk_indicator_hs_codes = Table(
-    "risk_indicator_hs_codes",
-    db.metadata,
-    Column(
-        "risk_indicator_id",
-        ForeignKey("risk_indicators.document_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("hs_code_id", ForeignKey("hs_codes.id", ondelete="RESTRICT"), primary_key=True),
-)
 
-risk_indicator_case_studies = Table(
-    "risk_indicator_case_studies",
-    db.metadata,
-    Column(
-        "risk_indicator_id",
-        ForeignKey("risk_indicators.document_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("case_study_id", ForeignKey("case_studies.id", ondelete="CASCADE"), primary_key=True),
+# Reference data cannot be deleted while a risk indicator uses it; a deleted case study
+# simply drops out of the links.
+risk_indicator_conventions = link_table(
+    "risk_indicator_conventions", "convention_id", "conventions.id", "RESTRICT"
+)
+risk_indicator_hs_codes = link_table(
+    "risk_indicator_hs_codes", "hs_code_id", "hs_codes.id", "RESTRICT"
+)
+risk_indicator_case_studies = link_table(
+    "risk_indicator_case_studies", "case_study_id", "case_studies.id", "CASCADE"
 )
 
 

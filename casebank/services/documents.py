@@ -14,14 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
 from casebank import crypto, file_types
 from casebank.extensions import db
-from casebank.models import Document
+from casebank.models import CaseStudy, Document
 from casebank.models.case_study import utc_now
-from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus, Language
+from casebank.models.vocab import (
+    AccessLevel,
+    DocumentKind,
+    DocumentStatus,
+    Language,
+    WorkflowStatus,
+)
 from casebank.services import audit
 from casebank.services.case_transfer import no_progress
 from casebank.storage import file_store
@@ -195,14 +201,24 @@ def record_access(action, user, document):
 
 # Who sees what: everything below starts from visible_documents().
 def visible_documents(audience):
-    """public: published public documents; officer: every published one; editor: all."""
+    """public: published public documents that are not attached to a case the public cannot
+    see; officer: every published one; editor: all."""
     query = select(Document)
     if audience == EDITOR:
         return query
     query = query.where(Document.status == DocumentStatus.PUBLISHED)
     if audience == OFFICER:
         return query
-    return query.where(Document.access_level == AccessLevel.PUBLIC)
+    public_case = Document.case_study.has(
+        and_(
+            CaseStudy.status == WorkflowStatus.PUBLISHED,
+            CaseStudy.access_level == AccessLevel.PUBLIC,
+        )
+    )
+    return query.where(
+        Document.access_level == AccessLevel.PUBLIC,
+        or_(Document.case_study_id.is_(None), public_case),
+    )
 
 
 def get_document(document_id, audience):

@@ -4,6 +4,7 @@ officers' list and filters.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -84,6 +85,11 @@ def sheet_text(title, data):
     return "\n".join(lines) + "\n"
 
 
+def sheet_name(title):
+    slug = "-".join(re.findall(r"[a-z0-9]+", title.lower()))[:80]
+    return f"{slug or 'risk-indicators'}.txt"
+
+
 def aad(risk):
     return f"risk_indicators:{risk.document_id}".encode()
 
@@ -138,16 +144,7 @@ def save(document, data):
 def create_with_sheet(fields, data, user=None):
     """A risk-indicator document whose file is a text sheet written from data (used when an
     editor gives no file, and by the demo data); sealed like any restricted upload."""
-    validate(data)  # before anything is written to the store
-    fields = {**fields, "kind": DocumentKind.RISK_INDICATOR}
-    sheet = sheet_text(fields["title"], data).encode()
-    document = documents.create_document(fields, sheet, fields["title"] + ".txt", user)
-    try:
-        save(document, data)
-    except Exception:
-        file_store().remove(document.stored_name)
-        raise
-    return document
+    return create_document(fields, b"", "", user, data)
 
 
 # What officers see: published risk-indicator documents, through documents.visible_documents.
@@ -231,9 +228,13 @@ def create_document(fields, data, filename, user=None, risk_data=None):
     written, and the file is removed again if the database refuses the rows."""
     if risk_data is None:
         return documents.create_document(fields, data, filename, user)
+    validate(risk_data)  # before anything is written to the store
+    fields = {**fields, "kind": DocumentKind.RISK_INDICATOR}
     if not data:
-        return create_with_sheet(fields, risk_data, user)
-    validate(risk_data)
+        data, filename = (
+            sheet_text(fields["title"], risk_data).encode(),
+            sheet_name(fields["title"]),
+        )
     document = documents.create_document(fields, data, filename, user)
     try:
         save(document, risk_data)
