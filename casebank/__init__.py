@@ -75,12 +75,15 @@ def register_template_helpers(app):
 
 @event.listens_for(Engine, "connect")
 def sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: enforce foreign keys like PostgreSQL, and let SQLAlchemy own transactions so
-    savepoints work (the pysqlite driver's own transaction handling breaks them)."""
+    """SQLite: enforce foreign keys like PostgreSQL; let SQLAlchemy own transactions so
+    savepoints work (the pysqlite driver's own transaction handling breaks them); WAL and a
+    busy timeout so the web server and a CLI command can work on one database at once."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 

@@ -9,7 +9,8 @@ from flask.cli import AppGroup
 
 from casebank.extensions import db
 from casebank.models import RoleName
-from casebank.services import accounts, case_transfer, demo, reference_data
+from casebank.models.encrypted import current_keyring
+from casebank.services import accounts, case_transfer, demo, key_rotation, reference_data
 from casebank.services import audit as audit_log
 
 casebank = AppGroup("casebank", help="casebank data commands.")
@@ -142,7 +143,7 @@ def create_user_command(email, roles, name, password_stdin, invite):
 
 
 def make_user(email, roles, password, name, invite):
-    user = accounts.create_user(email, roles, password=password, name=name)
+    user = accounts.create_user(email, roles, password=password, name=name, actor=audit_log.SYSTEM)
     if invite:
         accounts.send_invitation(user)
     return user
@@ -178,3 +179,29 @@ def audit_export_command(output, action, since):
     query = audit_log.filter_events(action=action, since=since)
     count = audit_log.events_csv(query, output)
     click.echo(f"Exported {count} audit events.", err=True)
+
+
+@casebank.command("rotate-keys")
+def rotate_keys_command():
+    """Re-encrypt everything under the first key of CASEBANK_ENCRYPTION_KEY ("NEW,OLD").
+
+    Safe to interrupt (Ctrl-C) and run again: finished batches are committed and skipped.
+    """
+    if len(current_keyring().keys) < 2:
+        raise click.UsageError(
+            'set CASEBANK_ENCRYPTION_KEY to "NEW,OLD" (the new key first) to rotate'
+        )
+
+    def bar(total, label):
+        return click.progressbar(length=total, label=label, file=sys.stderr)
+
+    report = key_rotation.rotate_keys(db.session.commit, bar)
+    audit_log.record("keys.rotated", actor=audit_log.SYSTEM, details=vars(report))
+    db.session.commit()
+    left = key_rotation.values_left_to_rotate()
+    click.echo(
+        f"Re-wrapped {report.values} values, {report.totp_secrets} TOTP secrets, "
+        f"{report.recovery_codes} recovery codes, {report.files} files; {left} left under old keys."
+    )
+    if left == 0:
+        click.echo("Rotation complete: the old key can now be removed from the configuration.")

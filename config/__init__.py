@@ -79,6 +79,13 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(DevelopmentConfig):
     ENV_NAME = "testing"
     TESTING = True
+    # Cheap argon2 parameters: the suite logs in hundreds of times. Production keeps the
+    # library's defaults (64 MiB, 3 passes).
+    SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {
+        "argon2__memory_cost": 1024,
+        "argon2__rounds": 1,
+        "argon2__parallelism": 1,
+    }
 
     def database_url(self, env):
         url = env.get("CASEBANK_TEST_DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'test.db'}"

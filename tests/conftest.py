@@ -5,10 +5,13 @@ The suite runs on SQLite by default and on PostgreSQL when CASEBANK_TEST_DATABAS
 """
 
 import os
+from urllib.parse import quote
 
 import pytest
 from flask import g
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from casebank import create_app
@@ -93,3 +96,25 @@ def auth(app, client):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+SCRATCH_SCHEMA = "casebank_scratch"
+
+
+@pytest.fixture
+def scratch_url(app, tmp_path):
+    """An empty database of the suite's kind: a new SQLite file or a PostgreSQL schema."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {SCRATCH_SCHEMA}"))
+    yield url.render_as_string(hide_password=False) + (
+        ("&" if url.query else "?") + "options=" + quote(f"-csearch_path={SCRATCH_SCHEMA}")
+    )
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
+    engine.dispose()

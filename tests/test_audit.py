@@ -58,6 +58,30 @@ def act_as_attacker(db):
         db.session.execute(text("DROP TRIGGER audit_events_no_delete"))
 
 
+@pytest.fixture(autouse=True)
+def empty_audit_log(db):
+    """Each test starts from an empty log (the session's set-up recorded account creations),
+    inside its rolled-back transaction, with the append-only triggers back in place."""
+    if db is None:
+        return
+    if is_postgresql(db):
+        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        db.session.execute(text("DELETE FROM audit_events"))
+        db.session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+        return
+    triggers = db.session.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+        )
+    ).all()
+    for name, _ in triggers:
+        db.session.execute(text(f"DROP TRIGGER {name}"))
+    db.session.execute(text("DELETE FROM audit_events"))
+    for _, sql in triggers:
+        db.session.execute(text(sql))
+
+
 def test_events_chain_and_the_chain_verifies(db):
     events = record_several()
     assert events[0].prev_hash == GENESIS_HASH
@@ -290,6 +314,10 @@ def test_concurrent_writers_keep_one_chain(app):
                 "SQLite has one writer at a time: a concurrent writer waits or fails with "
                 "'database is locked', so there is no interleaving to test"
             )
+    with app.app_context():
+        before = verify_chain()  # the session's set-up recorded some events already
+        last_id = _db.session.scalar(text("SELECT coalesce(max(id), 0) FROM audit_events"))
+        _db.session.remove()
     writers, per_writer = 4, 10
     start = threading.Barrier(writers)
     errors = []
@@ -317,11 +345,14 @@ def test_concurrent_writers_keep_one_chain(app):
             assert errors == []
             check = verify_chain()
             assert check.intact, check
-            assert check.count == writers * per_writer
+            assert check.count == before.count + writers * per_writer
         finally:
             _db.session.rollback()
             _db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
-            _db.session.execute(text("DELETE FROM audit_events"))
+            # Only this test's events: the tail of the chain, so what remains still verifies.
+            _db.session.execute(
+                text("DELETE FROM audit_events WHERE id > :last"), {"last": last_id}
+            )
             _db.session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
             _db.session.commit()
             _db.session.remove()

@@ -110,3 +110,11 @@ def test_unexpected_error_shows_nothing_of_the_exception(app, client, monkeypatc
     response = client.get("/")
     assert response.status_code == 500
     assert "secret-canary" not in response.get_data(as_text=True)
+
+
+def test_cheap_password_hashing_is_for_tests_only():
+    from config import DevelopmentConfig, ProductionConfig, TestingConfig
+
+    assert TestingConfig.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS
+    for config in (DevelopmentConfig, ProductionConfig):
+        assert not hasattr(config, "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS")

@@ -4,38 +4,16 @@ Runs on a scratch database of the same kind as the suite's: a new SQLite file, o
 schema in the PostgreSQL test database.
 """
 
-from urllib.parse import quote
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from casebank import create_app
 from casebank.extensions import db
 
 pytestmark = pytest.mark.no_db
-SCRATCH_SCHEMA = "casebank_migration_check"
-
-
-@pytest.fixture
-def scratch_url(app, tmp_path):
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCRATCH_SCHEMA}"))
-    yield url.render_as_string(hide_password=False) + (
-        ("&" if url.query else "?") + "options=" + quote(f"-csearch_path={SCRATCH_SCHEMA}")
-    )
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
-    engine.dispose()
 
 
 def test_upgrade_from_empty_matches_models_and_downgrades_to_base(scratch_url):

@@ -1,15 +1,18 @@
 """Admin views: parse the form, call the accounts service, render or redirect."""
 
-from flask import abort, flash, redirect, render_template, url_for
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_security import auth_required
 from sqlalchemy import select
 
 from casebank.admin import bp
-from casebank.auth.forms import DecisionForm, UserForm
+from casebank.auth.audit_trail import audit_request
+from casebank.auth.forms import AuditFilterForm, DecisionForm, UserForm
 from casebank.extensions import db
-from casebank.models import AccessRequest, User
-from casebank.services import accounts
+from casebank.models import AccessRequest, AuditEvent, User
+from casebank.services import accounts, audit
 
 # Role changes need a password entered in the last few minutes (re-authentication).
 FRESH = {"within": 10, "grace": 0}
@@ -67,9 +70,42 @@ def update_user(user_id):
     if not form.validate_on_submit():
         abort(400)
     if form.revet.data:
-        accounts.revet(account)
+        accounts.revet(account, actor=current_user)
         flash(f"Restricted access of {account.email} runs to {account.restricted_access_until}.")
     else:
-        accounts.set_roles(account, form.roles.data)
+        accounts.set_roles(account, form.roles.data, actor=current_user)
         flash(f"Roles of {account.email} saved; their other sessions were ended.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
+
+
+def audit_query(form):
+    """The audit events the filter form selects (invalid filters are shown, not applied)."""
+    form.validate()
+    data = {k: v for k, v in form.data.items() if v and not form[k].errors}
+    return audit.filter_events(
+        action=data.get("action"), actor=data.get("actor"),
+        since=data.get("since"), until=data.get("until"),
+    )  # fmt: skip
+
+
+@bp.get("/audit")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    query = audit_query(form).order_by(None).order_by(AuditEvent.id.desc())
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50,
+                       error_out=False)  # fmt: skip
+    return render_template("admin/audit.html", form=form, pagination=page)
+
+
+@bp.get("/audit.csv")
+@auth_required(**FRESH)
+def audit_export():
+    form = AuditFilterForm(request.args)
+    stream = io.StringIO()
+    count = audit.events_csv(audit_query(form), stream)
+    audit_request("audit.exported", events=count, filters=request.args.to_dict())
+    return Response(
+        stream.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=casebank-audit.csv"},
+    )

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     EmailField,
     SelectField,
     SelectMultipleField,
@@ -72,3 +73,15 @@ class UserForm(FlaskForm):
     roles = MultiCheckboxField("Roles", choices=select_choices(RoleName.choices()))
     save_roles = SubmitField("Save roles")
     revet = SubmitField("Confirm vetting for another period")
+
+
+class AuditFilterForm(FlaskForm):
+    """GET filters of the audit log; no CSRF (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    action = StringField("Action", validators=[Optional(), Length(max=64)])
+    actor = StringField("Actor e-mail", validators=[Optional(), Length(max=254)])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])

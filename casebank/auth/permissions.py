@@ -74,6 +74,8 @@ ENDPOINT_RULES = {
     "admin.users": is_admin,
     "admin.user": is_admin,
     "admin.update_user": is_admin,
+    "admin.audit_log": is_admin,
+    "admin.audit_export": is_admin,
     "restricted.home": is_officer,
     "restricted.case_list": is_officer,
     "restricted.case_detail": is_officer,

@@ -7,14 +7,26 @@ import hmac
 from datetime import timedelta
 
 from flask_security import LoginForm, Security, SQLAlchemyUserDatastore, Totp
+from passlib.totp import TOTP, AppWallet
 
 from casebank.auth.passwords import MIN_LENGTH, CasebankPasswordUtil
-from casebank.crypto import Keyring
+from casebank.crypto import Keyring, key_id
 from casebank.extensions import db
 from casebank.mail import CasebankMailUtil
 from casebank.models import Role, User
 
-user_datastore = SQLAlchemyUserDatastore(db, User, Role)
+
+class CasebankUserDatastore(SQLAlchemyUserDatastore):
+    def tf_set(self, user, primary_method, totp_secret=None, phone=None):
+        """Records the first enrolment; Flask-Security signals it like any 2FA login."""
+        if user.tf_primary_method is None and primary_method:
+            from casebank.auth.audit_trail import audit_request
+
+            audit_request("tf.enrolled", target=user, actor=user, method=primary_method)
+        super().tf_set(user, primary_method, totp_secret=totp_secret, phone=phone)
+
+
+user_datastore = CasebankUserDatastore(db, User, Role)
 
 # How long an invitation or a password-reset link works (one use: it dies with the password).
 LINK_VALIDITY = timedelta(hours=48)
@@ -30,11 +42,30 @@ class CasebankLoginForm(LoginForm):
         # "Remember me" would outlive the idle and absolute session timeouts.
         if self.remember:
             self.remember.data = False
-        return super().validate(**kwargs)
+        valid = super().validate(**kwargs)
+        if not valid and self.user is None and self.email.data:
+            # Failures on known accounts are recorded by the user_failed_authn signal.
+            from casebank.auth.audit_trail import audit_request
+
+            audit_request("login.failure", identity=str(self.email.data)[:254], known=False)
+        return valid
 
 
 class ReplayProofTotp(Totp):
-    """A TOTP code is accepted once: the last accepted time step is kept on the user."""
+    """A TOTP code is accepted once: the last accepted time step is kept on the user.
+
+    The secrets dict comes primary key first (security_settings); new TOTP secrets are
+    encrypted under it, older keys still open existing ones until rotate-keys re-encrypts.
+    """
+
+    def __init__(self, secrets, issuer):
+        super().__init__(secrets, issuer)
+        primary = next(iter(secrets))
+        self._totp = TOTP.using(issuer=issuer, wallet=AppWallet(secrets, default_tag=primary))
+
+    def reencrypt(self, totp_secret):
+        """The same TOTP secret, encrypted under the primary key."""
+        return self._totp.from_source(totp_secret).to_json()
 
     def get_last_counter(self, user):
         return user.tf_totp_last_counter
@@ -43,11 +74,16 @@ class ReplayProofTotp(Totp):
         user.tf_totp_last_counter = tmatch.counter
 
 
+def per_master_key(config, purpose):
+    """{key id: derived secret} for every configured master key, the primary first."""
+    return {
+        key_id(key).hex(): base64.urlsafe_b64encode(derived_secret(key, purpose)).decode()
+        for key in Keyring.from_text(config["ENCRYPTION_KEY"]).keys
+    }
+
+
 def security_settings(config):
-    master = Keyring.from_text(config["ENCRYPTION_KEY"]).keys[0]
     secret = config["SECRET_KEY"].encode()
-    totp = base64.urlsafe_b64encode(derived_secret(master, "totp")).decode()
-    recovery = base64.urlsafe_b64encode(derived_secret(master, "recovery-codes")).decode()
     return {
         "SECURITY_URL_PREFIX": "/account",
         "SECURITY_PASSWORD_HASH": "argon2",
@@ -62,10 +98,12 @@ def security_settings(config):
         "SECURITY_TWO_FACTOR_ENABLED_METHODS": ["authenticator"],
         "SECURITY_TWO_FACTOR_ALWAYS_VALIDATE": True,
         "SECURITY_TWO_FACTOR_RESCUE_EMAIL": False,
-        "SECURITY_TOTP_SECRETS": {"1": totp},
+        "SECURITY_TOTP_SECRETS": per_master_key(config, "totp"),
         "SECURITY_TOTP_ISSUER": "casebank",
         "SECURITY_MULTI_FACTOR_RECOVERY_CODES": True,
-        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS": [recovery],
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS": list(
+            per_master_key(config, "recovery-codes").values()
+        ),
         "SECURITY_FRESHNESS": timedelta(minutes=10),
         "SECURITY_FRESHNESS_GRACE_PERIOD": timedelta(0),
         "SECURITY_FRESHNESS_ALLOW_AUTH_TOKEN": False,
@@ -80,9 +118,12 @@ def security_settings(config):
 
 
 def init_security(app):
+    from casebank.auth.audit_trail import connect_account_signals
+
     for key, value in security_settings(app.config).items():
         app.config.setdefault(key, value)
     security.init_app(app, user_datastore)
+    connect_account_signals(app)
 
 
 # The custom classes must be given to the constructor: init_app ignores them.

@@ -10,6 +10,7 @@ from flask import current_app, flash, session
 from flask_login import current_user, logout_user
 from flask_security import user_authenticated
 
+from casebank.auth.audit_trail import audit_request
 from casebank.models.case_study import utc_now
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ def enforce_session_timeouts():
     too_old = now - started > current_app.config["ABSOLUTE_TIMEOUT"].total_seconds()
     idle = now - seen > idle_limit(current_user).total_seconds()
     if too_old or idle:
-        log.info("session of user %s ended (%s)", current_user.id, "age" if too_old else "idle")
+        reason = "age" if too_old else "idle"
+        log.info("session of user %s ended (%s)", current_user.id, reason)
+        audit_request("session.expired", target=current_user, reason=reason)
         logout_user()
         session.pop(STARTED, None)
         session.pop(SEEN, None)

@@ -40,7 +40,7 @@ def new_document():
 @bp.get("/documents/<int:document_id>")
 def edit_document(document_id):
     document = editable(document_id)
-    documents.record_access("restricted.document.view", current_user, document)
+    documents.record_access("restricted.document.view", document)
     return render_template(
         "editorial/document.html",
         document=document,
@@ -80,5 +80,5 @@ def publication(document_id):
 @bp.get("/documents/<int:document_id>/download")
 def download(document_id):
     document = editable(document_id)
-    documents.record_access("restricted.document.download", current_user, document)
+    documents.record_access("restricted.document.download", document)
     return file_response(document)

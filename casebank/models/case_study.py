@@ -12,11 +12,11 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
-    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casebank.extensions import db
+from casebank.models.encrypted import EncryptedJSON, EncryptedText
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode
 from casebank.models.vocab import (
@@ -68,6 +68,9 @@ def utc_now():
 
 
 class CaseStudy(db.Model):
+    """Free text is encrypted at rest (EncryptedText): a restricted case study's words, and
+    the officers' notes of every case study, must not be readable from a disk or a dump."""
+
     __tablename__ = "case_studies"
     __table_args__ = (
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
@@ -78,14 +81,14 @@ class CaseStudy(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
-    summary: Mapped[str] = mapped_column(Text)
-    narrative: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(EncryptedText("title"))
+    summary: Mapped[str] = mapped_column(EncryptedText("summary"))
+    narrative: Mapped[str] = mapped_column(EncryptedText("narrative"))
 
     # The seizure
     seizure_date: Mapped[date] = mapped_column(index=True)
     country: Mapped[str] = mapped_column(String(2), index=True)
-    place: Mapped[str | None] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(EncryptedText("place"))
     facility_type: Mapped[FacilityType | None] = mapped_column(vocabulary(FacilityType))
     point: Mapped[ControlPoint | None] = mapped_column(vocabulary(ControlPoint))
     transport_mode: Mapped[TransportMode | None] = mapped_column(vocabulary(TransportMode))
@@ -96,10 +99,12 @@ class CaseStudy(db.Model):
         secondary=case_study_hs_codes, order_by=HSCode.code
     )
     commodity_category: Mapped[CommodityCategory] = mapped_column(vocabulary(CommodityCategory))
-    species_scientific_name: Mapped[str | None] = mapped_column(String(200))
-    species_common_name: Mapped[str | None] = mapped_column(String(200))
+    species_scientific_name: Mapped[str | None] = mapped_column(
+        EncryptedText("species_scientific_name")
+    )
+    species_common_name: Mapped[str | None] = mapped_column(EncryptedText("species_common_name"))
     cites_appendix: Mapped[CitesAppendix | None] = mapped_column(vocabulary(CitesAppendix))
-    substance_name: Mapped[str | None] = mapped_column(String(200))
+    substance_name: Mapped[str | None] = mapped_column(EncryptedText("substance_name"))
     cas_number: Mapped[str | None] = mapped_column(String(12))
     ashrae_number: Mapped[str | None] = mapped_column(String(16))
     quantity: Mapped[Decimal | None] = mapped_column(Numeric(16, 3))
@@ -110,31 +115,31 @@ class CaseStudy(db.Model):
     origin_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     transit_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     destination_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
-    concealment_method: Mapped[str | None] = mapped_column(Text)
+    concealment_method: Mapped[str | None] = mapped_column(EncryptedText("concealment_method"))
     detection_method: Mapped[DetectionMethod] = mapped_column(vocabulary(DetectionMethod))
-    agencies: Mapped[list[str]] = mapped_column(JSON, default=list)
-    goods_disposition: Mapped[str | None] = mapped_column(Text)
+    agencies: Mapped[list[str]] = mapped_column(EncryptedJSON("agencies"), default=list)
+    goods_disposition: Mapped[str | None] = mapped_column(EncryptedText("goods_disposition"))
 
     # The prosecution, where there was one
     prosecution_status: Mapped[ProsecutionStatus] = mapped_column(
         vocabulary(ProsecutionStatus), default=ProsecutionStatus.NONE
     )
-    court: Mapped[str | None] = mapped_column(String(200))
-    charges: Mapped[str | None] = mapped_column(Text)
+    court: Mapped[str | None] = mapped_column(EncryptedText("court"))
+    charges: Mapped[str | None] = mapped_column(EncryptedText("charges"))
     decision_date: Mapped[date | None]
     fine_amount: Mapped[Decimal | None] = mapped_column(Money)
     fine_currency: Mapped[str | None] = mapped_column(String(3))
     custodial_months: Mapped[int | None]
-    appeal_notes: Mapped[str | None] = mapped_column(Text)
+    appeal_notes: Mapped[str | None] = mapped_column(EncryptedText("appeal_notes"))
 
-    lessons_learned: Mapped[str | None] = mapped_column(Text)
-    source_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lessons_learned: Mapped[str | None] = mapped_column(EncryptedText("lessons_learned"))
+    source_urls: Mapped[list[str]] = mapped_column(EncryptedJSON("source_urls"), default=list)
 
     # Who may see it, and where it is in the editorial workflow
     access_level: Mapped[AccessLevel] = mapped_column(
         vocabulary(AccessLevel), default=AccessLevel.PUBLIC, index=True
     )
-    restricted_notes: Mapped[str | None] = mapped_column(Text)
+    restricted_notes: Mapped[str | None] = mapped_column(EncryptedText("restricted_notes"))
     status: Mapped[WorkflowStatus] = mapped_column(
         vocabulary(WorkflowStatus), default=WorkflowStatus.DRAFT, index=True
     )

@@ -2,12 +2,12 @@
 indicators and restricted documents. Views and downloads of restricted material are audited."""
 
 from flask import abort, current_app, render_template, request
-from flask_login import current_user
 
+from casebank.auth.audit_trail import audit_request
 from casebank.downloads import file_response
 from casebank.restricted import bp
 from casebank.schemas.case_study import RESTRICTED_CASE_FIELDS, CaseStudySchema
-from casebank.services import audit, catalogue, documents, risk_indicators
+from casebank.services import catalogue, documents, risk_indicators
 from casebank.services.case_transfer import case_record
 from casebank.services.documents import OFFICER
 
@@ -24,6 +24,7 @@ def case_list():
     filters = catalogue.CaseFilters.from_args(request.args)
     page = request.args.get("page", 1, type=int)
     per_page = current_app.config["CASES_PER_PAGE"]
+    audit_request("restricted.case.list", filters=filters.active(), page=page)
     return render_template(
         "restricted/case_list.html",
         pagination=catalogue.list_cases(filters, page, per_page, officer=True),
@@ -35,6 +36,7 @@ def case_list():
 @bp.get("/cases/<reference>")
 def case_detail(reference):
     case = catalogue.get_case(reference, officer=True) or abort(404)
+    audit_request("restricted.case.view", target=case, reference=case.reference)
     return render_template(
         "restricted/case_detail.html",
         case=restricted_case_schema.dump(case_record(case)),
@@ -63,7 +65,7 @@ def risk_indicator_list():
 def risk_indicator_detail(document_id):
     document = risk_indicators.get_risk_indicator(document_id) or abort(404)
     risk = document.risk_indicator
-    audit.record("restricted.risk_indicator.view", current_user, document)
+    audit_request("restricted.risk_indicator.view", target=document, title=document.title)
     return render_template(
         "restricted/risk_indicator.html",
         document=document,
@@ -86,12 +88,12 @@ def document_list():
 @bp.get("/documents/<int:document_id>")
 def document_detail(document_id):
     document = documents.get_document(document_id, OFFICER) or abort(404)
-    documents.record_access("restricted.document.view", current_user, document)
+    documents.record_access("restricted.document.view", document)
     return render_template("restricted/document.html", document=document)
 
 
 @bp.get("/documents/<int:document_id>/download")
 def document_download(document_id):
     document = documents.get_document(document_id, OFFICER) or abort(404)
-    documents.record_access("restricted.document.download", current_user, document)
+    documents.record_access("restricted.document.download", document)
     return file_response(document)

@@ -13,6 +13,7 @@ from flask_security.recoverable import generate_reset_password_token
 from flask_security.utils import hash_password
 from sqlalchemy import select
 
+from casebank.auth.audit_trail import audit_request
 from casebank.auth.passwords import password_problems
 from casebank.auth.security import LINK_VALIDITY, user_datastore
 from casebank.extensions import db
@@ -43,7 +44,7 @@ def vetting_end(today=None):
     return (today or date.today()) + timedelta(days=current_app.config["RESTRICTED_ACCESS_DAYS"])
 
 
-def create_user(email, roles, password=None, name="", organisation="", country=None):
+def create_user(email, roles, password=None, name="", organisation="", country=None, actor=None):
     """An active account; without a password it can only be entered through an invitation."""
     email = email.strip().lower()
     if find_user(email):
@@ -63,6 +64,7 @@ def create_user(email, roles, password=None, name="", organisation="", country=N
     if RoleName.OFFICER in roles:
         user.restricted_access_until = vetting_end()
     db.session.flush()
+    audit_request("account.created", target=user, actor=actor, roles=sorted(roles))
     log.info("user %s created with roles %s", user.id, ",".join(sorted(roles)))
     return user
 
@@ -93,9 +95,10 @@ def approve_request(access_request, admin):
             name=access_request.name,
             organisation=access_request.organisation,
             country=access_request.country,
+            actor=admin,
         )
     else:
-        add_role(user, access_request.role_wanted)
+        add_role(user, access_request.role_wanted, actor=admin)
     decide(access_request, admin, RequestStatus.APPROVED)
     access_request.user_id = user.id
     send_invitation(user)
@@ -122,6 +125,7 @@ def decide(access_request, admin, status):
     access_request.decided_by_id = admin.id
     access_request.decided_at = utc_now()
     db.session.flush()
+    audit_request(f"access_request.{status}", target=access_request, actor=admin)
     log.info("access request %s %s by %s", access_request.id, status, admin.id)
 
 
@@ -139,26 +143,32 @@ def send_invitation(user):
     )
 
 
-def add_role(user, role_name):
+def add_role(user, role_name, actor=None):
     user_datastore.add_role_to_user(user, role_name)
+    audit_request("account.role_added", target=user, actor=actor, role=str(role_name))
     if role_name == RoleName.OFFICER:
         user.restricted_access_until = vetting_end()
     end_other_sessions(user)
 
 
-def set_roles(user, role_names):
+def set_roles(user, role_names, actor=None):
+    before = sorted(r.name for r in user.roles)
     user.roles = roles_named(role_names)
+    audit_request("account.roles_changed", target=user, actor=actor, before=before,
+                  after=sorted(role_names))  # fmt: skip
     if RoleName.OFFICER in role_names and not user.has_restricted_access():
         user.restricted_access_until = vetting_end()
     end_other_sessions(user)
     log.info("roles of user %s set to %s", user.id, ",".join(sorted(role_names)))
 
 
-def revet(user):
+def revet(user, actor=None):
     """An admin confirms the officer again: restricted access runs for another period."""
     user.restricted_access_until = vetting_end()
     user.access_reminder_sent_at = None
     db.session.flush()
+    audit_request("account.revetted", target=user, actor=actor,
+                  until=user.restricted_access_until.isoformat())  # fmt: skip
 
 
 def end_other_sessions(user):

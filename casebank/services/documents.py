@@ -18,6 +18,7 @@ from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
 from casebank import crypto, file_types
+from casebank.auth.audit_trail import audit_request
 from casebank.extensions import db
 from casebank.models import CaseStudy, Document
 from casebank.models.case_study import utc_now
@@ -28,7 +29,6 @@ from casebank.models.vocab import (
     Language,
     WorkflowStatus,
 )
-from casebank.services import audit
 from casebank.services.case_transfer import no_progress
 from casebank.storage import file_store
 
@@ -133,14 +133,14 @@ def update_document(document, fields):
 def publish(document, user):
     document.status = DocumentStatus.PUBLISHED
     document.published_at = document.published_at or utc_now()
-    audit.record("document.publish", user, document, {"access_level": document.access_level})
+    audit_request("document.publish", target=document, actor=user, level=document.access_level)
     db.session.flush()
     return document
 
 
 def unpublish(document, user):
     document.status = DocumentStatus.DRAFT
-    audit.record("document.unpublish", user, document)
+    audit_request("document.unpublish", target=document, actor=user)
     db.session.flush()
     return document
 
@@ -193,10 +193,11 @@ def read_file(document, restricted=None):
     return data
 
 
-def record_access(action, user, document):
-    """Audit a view or download of restricted material (public material is not logged)."""
+def record_access(action, document):
+    """Audit a view or download of restricted material by the current request's user (public
+    material is not logged)."""
     if document.is_restricted:
-        audit.record(action, user, document, {"title": document.title})
+        audit_request(action, target=document, title=document.title)
 
 
 # Who sees what: everything below starts from visible_documents().

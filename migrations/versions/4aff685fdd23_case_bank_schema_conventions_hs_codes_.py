@@ -1,5 +1,7 @@
 """case bank schema: conventions, HS codes, partners, case studies
 
+Free-text columns of case studies hold sealed (encrypted) values: see casebank/models/encrypted.py.
+
 Revision ID: 4aff685fdd23
 Revises:
 Create Date: 2026-11-28 17:58:07.776969
@@ -56,12 +58,12 @@ def upgrade():
         "case_studies",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reference", sa.String(length=32), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("summary", sa.Text(), nullable=False),
-        sa.Column("narrative", sa.Text(), nullable=False),
+        sa.Column("title", sa.LargeBinary(), nullable=False),
+        sa.Column("summary", sa.LargeBinary(), nullable=False),
+        sa.Column("narrative", sa.LargeBinary(), nullable=False),
         sa.Column("seizure_date", sa.Date(), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=False),
-        sa.Column("place", sa.String(length=200), nullable=True),
+        sa.Column("place", sa.LargeBinary(), nullable=True),
         sa.Column(
             "facility_type",
             sa.Enum(
@@ -132,8 +134,8 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("species_scientific_name", sa.String(length=200), nullable=True),
-        sa.Column("species_common_name", sa.String(length=200), nullable=True),
+        sa.Column("species_scientific_name", sa.LargeBinary(), nullable=True),
+        sa.Column("species_common_name", sa.LargeBinary(), nullable=True),
         sa.Column(
             "cites_appendix",
             sa.Enum(
@@ -147,7 +149,7 @@ def upgrade():
             ),
             nullable=True,
         ),
-        sa.Column("substance_name", sa.String(length=200), nullable=True),
+        sa.Column("substance_name", sa.LargeBinary(), nullable=True),
         sa.Column("cas_number", sa.String(length=12), nullable=True),
         sa.Column("ashrae_number", sa.String(length=16), nullable=True),
         sa.Column("quantity", sa.Numeric(precision=16, scale=3), nullable=True),
@@ -175,7 +177,7 @@ def upgrade():
         sa.Column("origin_countries", sa.JSON(), nullable=False),
         sa.Column("transit_countries", sa.JSON(), nullable=False),
         sa.Column("destination_countries", sa.JSON(), nullable=False),
-        sa.Column("concealment_method", sa.Text(), nullable=True),
+        sa.Column("concealment_method", sa.LargeBinary(), nullable=True),
         sa.Column(
             "detection_method",
             sa.Enum(
@@ -192,8 +194,8 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("agencies", sa.JSON(), nullable=False),
-        sa.Column("goods_disposition", sa.Text(), nullable=True),
+        sa.Column("agencies", sa.LargeBinary(), nullable=False),
+        sa.Column("goods_disposition", sa.LargeBinary(), nullable=True),
         sa.Column(
             "prosecution_status",
             sa.Enum(
@@ -211,15 +213,15 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("court", sa.String(length=200), nullable=True),
-        sa.Column("charges", sa.Text(), nullable=True),
+        sa.Column("court", sa.LargeBinary(), nullable=True),
+        sa.Column("charges", sa.LargeBinary(), nullable=True),
         sa.Column("decision_date", sa.Date(), nullable=True),
         sa.Column("fine_amount", sa.Numeric(precision=16, scale=2), nullable=True),
         sa.Column("fine_currency", sa.String(length=3), nullable=True),
         sa.Column("custodial_months", sa.Integer(), nullable=True),
-        sa.Column("appeal_notes", sa.Text(), nullable=True),
-        sa.Column("lessons_learned", sa.Text(), nullable=True),
-        sa.Column("source_urls", sa.JSON(), nullable=False),
+        sa.Column("appeal_notes", sa.LargeBinary(), nullable=True),
+        sa.Column("lessons_learned", sa.LargeBinary(), nullable=True),
+        sa.Column("source_urls", sa.LargeBinary(), nullable=False),
         sa.Column(
             "access_level",
             sa.Enum(
@@ -232,7 +234,7 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("restricted_notes", sa.Text(), nullable=True),
+        sa.Column("restricted_notes", sa.LargeBinary(), nullable=True),
         sa.Column(
             "status",
             sa.Enum(

@@ -1,0 +1,45 @@
+"""With CASEBANK_REDIS_URL set, rate limits are shared by every worker (here: two apps)."""
+
+import socket
+
+import pytest
+
+from casebank import create_app
+from casebank.extensions import limiter
+from tests.auth_actions import AuthActions
+
+REDIS = ("127.0.0.1", 6379)
+pytestmark = pytest.mark.no_db
+
+
+def redis_running():
+    try:
+        socket.create_connection(REDIS, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not redis_running(), reason="no Redis on 127.0.0.1:6379")
+def test_two_workers_share_one_login_budget(app, monkeypatch):
+    monkeypatch.setenv("CASEBANK_REDIS_URL", "redis://127.0.0.1:6379/15")
+    workers = [create_app("testing"), create_app("testing")]
+    assert workers[0].config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    with workers[0].app_context():
+        limiter.reset()
+    answers = []
+    for attempt in range(12):
+        worker = workers[attempt % 2]
+        attempt = AuthActions(worker, worker.test_client()).post_form(
+            "/account/login", {"email": "x@casebank.example.org", "password": "Wrong-Pass-123"}
+        )
+        answers.append(attempt.status_code)
+    # Each worker alone saw 6 attempts, under the per-account limit of 10 a minute;
+    # together they saw 12, so the shared count refused the last ones.
+    assert 429 in answers[10:]
+    with workers[0].app_context():
+        limiter.reset()
+
+
+def test_without_redis_limits_live_in_memory(app):
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
