@@ -49,11 +49,11 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from casebank import admin, cli, health, public, restricted
+    from casebank import admin, cli, editorial, health, public, restricted
     from casebank.auth import views as account
     from casebank.auth.rate_limits import limit_security_views
 
-    for blueprint in (public.bp, restricted.bp, admin.bp, account.bp, health.bp):
+    for blueprint in (public.bp, restricted.bp, editorial.bp, admin.bp, account.bp, health.bp):
         app.register_blueprint(blueprint)
     limit_security_views(app)
     app.cli.add_command(cli.casebank)

@@ -15,6 +15,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def never_cache(response):
+    """after_request of the blueprints that serve restricted or personal pages."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register_security_headers(app):
     @app.after_request
     def add_security_headers(response):

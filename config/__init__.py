@@ -52,6 +52,10 @@ class BaseConfig:
         self.SMTP_PASSWORD = env.get("CASEBANK_SMTP_PASSWORD")
         self.RESTRICTED_ACCESS_DAYS = int(env.get("CASEBANK_RESTRICTED_ACCESS_DAYS", "365"))
         self.ACCESS_REMINDER_DAYS = int(env.get("CASEBANK_ACCESS_REMINDER_DAYS", "30"))
+        # Uploads: the service refuses files over the cap with a message; Werkzeug refuses
+        # request bodies a little over it (413) before reading them into memory.
+        self.UPLOAD_MAX_BYTES = int(env.get("CASEBANK_UPLOAD_MAX_MB", "25")) * 2**20
+        self.MAX_CONTENT_LENGTH = self.UPLOAD_MAX_BYTES + 2**20
 
     def database_url(self, env):
         url = env.get("CASEBANK_DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'casebank.db'}"

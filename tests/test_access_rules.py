@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from casebank.auth import permissions
 from casebank.auth.permissions import ENDPOINT_RULES, LOGIN_FIRST
-from casebank.models import AccessRequest, CaseStudy, User
-from casebank.services import accounts
+from casebank.models import AccessRequest, CaseStudy, Document, User
+from casebank.services import accounts, documents
 from tests.auth_actions import ROLE_USERS, ROLES
 
 
@@ -41,6 +41,13 @@ def example_args(db):
         }  # fmt: skip
     )
     partner = db.session.scalar(select(User).filter_by(email=ROLE_USERS["partner"][0]))
+    risk = db.session.scalar(select(Document).filter_by(kind="risk_indicator"))
+    public_document = documents.create_document(
+        {"title": "Guide", "kind": "guidance", "access_level": "public", "status": "published"},
+        b"A public guide.\n",
+        "guide.txt",
+    )
+    on_risk = {"document_id": risk.id}
     return {
         "static": {"filename": "css/site.css"},
         "security.static": {"filename": "js/base64.js"},
@@ -52,6 +59,14 @@ def example_args(db):
         "admin.decide_access_request": {"request_id": request.id},
         "admin.user": {"user_id": partner.id},
         "admin.update_user": {"user_id": partner.id},
+        "public.document_download": {"document_id": public_document.id},
+        "restricted.risk_indicator_detail": on_risk,
+        "restricted.document_detail": on_risk,
+        "restricted.document_download": on_risk,
+        **{
+            f"editorial.{name}": on_risk
+            for name in ("edit_document", "update_document", "publication", "download")
+        },
     }
 
 

@@ -63,6 +63,8 @@ ENDPOINT_RULES = {
     "public.conventions": anyone,
     "public.hs_codes": anyone,
     "public.about": anyone,
+    "public.document_list": anyone,
+    "public.document_download": anyone,
     "account.request_access": anyone,
     "account.request_sent": anyone,
     "account.profile": authenticated,
@@ -77,6 +79,17 @@ ENDPOINT_RULES = {
     "restricted.home": is_officer,
     "restricted.case_list": is_officer,
     "restricted.case_detail": is_officer,
+    "restricted.risk_indicator_list": is_officer,
+    "restricted.risk_indicator_detail": is_officer,
+    "restricted.document_list": is_officer,
+    "restricted.document_detail": is_officer,
+    "restricted.document_download": is_officer,
+    "editorial.document_list": is_editor,
+    "editorial.new_document": is_editor,
+    "editorial.edit_document": is_editor,
+    "editorial.update_document": is_editor,
+    "editorial.publication": is_editor,
+    "editorial.download": is_editor,
     **{f"security.{name}": anyone for name in SECURITY_PUBLIC},
     **{f"security.{name}": authenticated for name in SECURITY_SIGNED_IN},
 }
@@ -84,6 +97,7 @@ ENDPOINT_RULES = {
 BLUEPRINT_RULES = {
     "restricted": is_officer,
     "admin": is_admin,
+    "editorial": is_editor,
 }
 # Where an anonymous visitor denied by these rules is sent to log in instead of a 404.
 LOGIN_FIRST = {authenticated, is_admin, is_officer, is_editor, is_partner}

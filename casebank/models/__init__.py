@@ -2,6 +2,13 @@
 
 from casebank.models.audit import AuditEvent
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
+from casebank.models.document import (
+    Document,
+    RiskIndicator,
+    risk_indicator_case_studies,
+    risk_indicator_conventions,
+    risk_indicator_hs_codes,
+)
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
 from casebank.models.user import AccessRequest, Role, RoleName, User, roles_users
@@ -10,6 +17,11 @@ __all__ = [
     "AccessRequest",
     "AuditEvent",
     "CaseStudy",
+    "Document",
+    "RiskIndicator",
+    "risk_indicator_case_studies",
+    "risk_indicator_conventions",
+    "risk_indicator_hs_codes",
     "Role",
     "RoleName",
     "User",

@@ -138,3 +138,32 @@ class RequestStatus(Vocabulary):
     PENDING = ("pending", "Waiting for review")
     APPROVED = ("approved", "Approved")
     REFUSED = ("refused", "Refused")
+
+
+class DocumentKind(Vocabulary):
+    RISK_INDICATOR = ("risk_indicator", "Risk indicators")
+    GUIDANCE = ("guidance", "Guidance")
+    REPORT = ("report", "Report")
+    LEGAL_TEXT = ("legal_text", "Legal text")
+    IMAGE = ("image", "Image (photo, X-ray scan)")
+    OTHER = ("other", "Other")
+
+
+class DocumentStatus(Vocabulary):
+    DRAFT = ("draft", "Draft")
+    PUBLISHED = ("published", "Published")
+
+
+class Language(Vocabulary):
+    EN = ("en", "English")
+    FR = ("fr", "French")
+    ES = ("es", "Spanish")
+
+
+class IndicatorCategory(Vocabulary):
+    ROUTING = ("routing", "Routing")
+    DOCUMENTS = ("documents", "Documents")
+    CONSIGNEE = ("consignee", "Consignee and trader")
+    PACKAGING = ("packaging", "Packaging and labelling")
+    COMMODITY = ("commodity", "Commodity")
+    BEHAVIOUR = ("behaviour", "Behaviour")

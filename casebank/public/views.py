@@ -2,10 +2,12 @@
 
 from flask import abort, current_app, render_template, request
 
+from casebank.downloads import file_response
 from casebank.public import bp
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, CaseStudySchema
-from casebank.services import catalogue
+from casebank.services import catalogue, documents
 from casebank.services.case_transfer import case_record
+from casebank.services.documents import PUBLIC
 
 public_case_schema = CaseStudySchema(only=PUBLIC_CASE_FIELDS)
 
@@ -65,3 +67,20 @@ def hs_codes():
 @bp.get("/about")
 def about():
     return render_template("public/about.html")
+
+
+@bp.get("/documents")
+def document_list():
+    filters = documents.DocumentFilters.from_args(request.args)
+    filters.access_level = None  # the public list shows public documents only, whatever asked
+    return render_template(
+        "public/documents.html",
+        documents=documents.list_documents(PUBLIC, filters),
+        filters=filters,
+    )
+
+
+@bp.get("/documents/<int:document_id>/download")
+def document_download(document_id):
+    # Restricted and draft documents answer 404 here, for everyone, like missing ones.
+    return file_response(documents.get_document(document_id, PUBLIC) or abort(404))

@@ -1,12 +1,15 @@
-"""Restricted views: every published case study, with the officer-only fields."""
+"""Restricted views: every published case study with the officer-only fields, risk
+indicators and restricted documents. Views and downloads of restricted material are audited."""
 
 from flask import abort, current_app, render_template, request
 
 from casebank.auth.audit_trail import audit_request
+from casebank.downloads import file_response
 from casebank.restricted import bp
 from casebank.schemas.case_study import RESTRICTED_CASE_FIELDS, CaseStudySchema
-from casebank.services import catalogue
+from casebank.services import catalogue, documents, risk_indicators
 from casebank.services.case_transfer import case_record
+from casebank.services.documents import OFFICER
 
 restricted_case_schema = CaseStudySchema(only=RESTRICTED_CASE_FIELDS)
 
@@ -42,4 +45,55 @@ def case_detail(reference):
         conventions={c.code: c for c in case.conventions},
         hs_codes={h.code: h for h in case.hs_codes},
         partner=case.partner,
+        risk_indicators=risk_indicators.for_case(case),
+        attachments=documents.attachments_of(case, OFFICER),
     )
+
+
+@bp.get("/risk-indicators")
+def risk_indicator_list():
+    filters = risk_indicators.RiskIndicatorFilters.from_args(request.args)
+    return render_template(
+        "restricted/risk_indicators.html",
+        items=risk_indicators.list_risk_indicators(filters),
+        filters=filters,
+        conventions=catalogue.all_conventions(),
+    )
+
+
+@bp.get("/risk-indicators/<int:document_id>")
+def risk_indicator_detail(document_id):
+    document = risk_indicators.get_risk_indicator(document_id) or abort(404)
+    risk = document.risk_indicator
+    audit_request("restricted.risk_indicator.view", target=document, title=document.title)
+    return render_template(
+        "restricted/risk_indicator.html",
+        document=document,
+        risk=risk,
+        groups=risk_indicators.grouped(risk_indicators.indicators_of(risk)),
+        cases=risk_indicators.linked_cases(risk),
+    )
+
+
+@bp.get("/documents")
+def document_list():
+    filters = documents.DocumentFilters.from_args(request.args)
+    return render_template(
+        "restricted/documents.html",
+        documents=documents.list_documents(OFFICER, filters),
+        filters=filters,
+    )
+
+
+@bp.get("/documents/<int:document_id>")
+def document_detail(document_id):
+    document = documents.get_document(document_id, OFFICER) or abort(404)
+    documents.record_access("restricted.document.view", document)
+    return render_template("restricted/document.html", document=document)
+
+
+@bp.get("/documents/<int:document_id>/download")
+def document_download(document_id):
+    document = documents.get_document(document_id, OFFICER) or abort(404)
+    documents.record_access("restricted.document.download", document)
+    return file_response(document)

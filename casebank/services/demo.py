@@ -1,11 +1,16 @@
-"""The demo case bank: partners and case studies written from public reports."""
+"""The demo case bank: partners and case studies written from public reports, and a few
+illustrative risk-indicator documents (restricted, sealed like any upload)."""
+
+from datetime import date
 
 from sqlalchemy import func, select
 
 from casebank.extensions import db
-from casebank.models import CaseStudy
+from casebank.models import CaseStudy, Document
+from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus
 from casebank.services.case_transfer import import_cases, no_progress
 from casebank.services.reference_data import load_partners, load_reference, shipped_json
+from casebank.services.risk_indicators import RiskIndicatorData, create_with_sheet
 
 
 def demo_case_records():
@@ -20,4 +25,35 @@ def load_demo(progress=no_progress):
     """Reference data, partners and the demo case studies, through the normal import path."""
     load_reference()
     load_partners()
-    return import_cases(demo_case_records(), progress)
+    result = import_cases(demo_case_records(), progress)
+    load_demo_risk_indicators()
+    return result
+
+
+def load_demo_risk_indicators():
+    """The demo risk indicators, each created once (known titles are left alone)."""
+    created = 0
+    for record in shipped_json("demo", "risk_indicators.json"):
+        known = select(Document.id).filter_by(
+            title=record["title"], kind=DocumentKind.RISK_INDICATOR
+        )
+        if db.session.scalar(known) is not None:
+            continue
+        fields = {
+            "title": record["title"],
+            "description": record["description"],
+            "language": record["language"],
+            "access_level": AccessLevel.RESTRICTED,
+            "status": DocumentStatus.PUBLISHED,
+        }
+        data = RiskIndicatorData(
+            indicators=record["indicators"],
+            last_reviewed_date=date.fromisoformat(record["last_reviewed_date"]),
+            review_due_date=date.fromisoformat(record["review_due_date"]),
+            conventions=record["conventions"],
+            hs_codes=record["hs_codes"],
+            case_references=record["case_references"],
+        )
+        create_with_sheet(fields, data)
+        created += 1
+    return created

@@ -1,0 +1,96 @@
+"""Forms of the editorial pages (Flask-WTF: every form carries a CSRF token)."""
+
+import re
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from casebank.auth.forms import MultiCheckboxField
+from casebank.models.vocab import AccessLevel, DocumentKind, IndicatorCategory, Language
+from casebank.services.catalogue import all_conventions
+from casebank.services.risk_indicators import RiskIndicatorInvalid, parse_indicators
+
+SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def split_codes(text):
+    return [part for part in SEPARATORS.split(text or "") if part]
+
+
+class DocumentForm(FlaskForm):
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    kind = SelectField("Kind", choices=DocumentKind.choices())
+    access_level = SelectField(
+        "Who may read it", choices=AccessLevel.choices(), default=AccessLevel.RESTRICTED.value,
+        description="Restricted files are encrypted at rest and served to vetted officers only.",
+    )  # fmt: skip
+    language = SelectField("Language", choices=Language.choices())
+    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
+    case_reference = StringField(
+        "Attached to case study", validators=[Optional(), Length(max=32)],
+        description="A case-study reference (e.g. CB-2020-102) for photos, scans and reports "
+        "about one seizure; leave empty for a stand-alone document.",
+    )  # fmt: skip
+    # Risk indicators only (kind risk_indicator)
+    conventions = MultiCheckboxField("Conventions", choices=[])
+    hs_codes = StringField(
+        "HS codes", validators=[Optional(), Length(max=500)],
+        description="Separated by spaces or commas, e.g. 2903.41 3827.61.",
+    )  # fmt: skip
+    indicators = TextAreaField(
+        "Indicators", validators=[Optional(), Length(max=20000)],
+        description="One per line, as “category: indicator”; categories: "
+        + ", ".join(c.value for c in IndicatorCategory) + ".",
+    )  # fmt: skip
+    last_reviewed_date = DateField("Last reviewed", validators=[Optional()])
+    review_due_date = DateField("Review due", validators=[Optional()])
+    case_references = StringField(
+        "Case studies showing these indicators", validators=[Optional(), Length(max=2000)],
+        description="References separated by spaces or commas.",
+    )  # fmt: skip
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conventions.choices = [(c.code, c.short_name) for c in all_conventions()]
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.kind.data != DocumentKind.RISK_INDICATOR:
+            return valid
+        for name in ("indicators", "last_reviewed_date", "review_due_date"):
+            if not self[name].data and not self[name].errors:
+                self[name].errors.append("Required for a risk indicator.")
+                valid = False
+        if self.indicators.data:
+            try:
+                parse_indicators(self.indicators.data)
+            except RiskIndicatorInvalid as error:
+                self.indicators.errors.extend(error.errors["indicators"])
+                valid = False
+        return valid
+
+    def metadata(self):
+        return {
+            "title": self.title.data.strip(),
+            "kind": self.kind.data,
+            "access_level": self.access_level.data,
+            "language": self.language.data,
+            "description": (self.description.data or "").strip() or None,
+        }
+
+
+class UploadForm(DocumentForm):
+    file = FileField(
+        "File",
+        description="PDF, DOCX, ODT, plain text, JPEG or PNG. For a risk indicator you may "
+        "leave it empty: the indicators below are then stored as a text sheet.",
+    )
+    submit = SubmitField("Upload")
+
+
+class PublishForm(FlaskForm):
+    publish = SubmitField("Publish")
+    unpublish = SubmitField("Return to draft")

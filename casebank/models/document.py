@@ -1,0 +1,135 @@
+"""Documents and attachments in the file store, and the risk indicators some documents carry.
+
+A document row describes one stored file; the bytes live in the file store under
+`stored_name` (a random token), sealed when the document is restricted. A document of kind
+risk_indicator has one RiskIndicator row (1:1) with its review dates, links and indicators.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casebank.extensions import db
+from casebank.models.case_study import CaseStudy, utc_now, vocabulary
+from casebank.models.reference import Convention, HSCode
+from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus, Language
+
+
+class Document(db.Model):
+    __tablename__ = "documents"
+    __table_args__ = (CheckConstraint("size_bytes >= 0", name="size_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[DocumentKind] = mapped_column(vocabulary(DocumentKind), index=True)
+    access_level: Mapped[AccessLevel] = mapped_column(
+        vocabulary(AccessLevel), default=AccessLevel.RESTRICTED, index=True
+    )
+    language: Mapped[Language] = mapped_column(vocabulary(Language), default=Language.EN)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[DocumentStatus] = mapped_column(
+        vocabulary(DocumentStatus), default=DocumentStatus.DRAFT, index=True
+    )
+
+    # The file. original_filename is shown and offered on download, never used as a path.
+    original_filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the plaintext, checked on every serve
+
+    # An attachment (photo, X-ray scan, report) belongs to one case study.
+    case_study_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_studies.id", ondelete="SET NULL"), index=True
+    )
+    case_study: Mapped[CaseStudy | None] = relationship()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    published_at: Mapped[datetime | None]
+
+    risk_indicator: Mapped["RiskIndicator | None"] = relationship(
+        back_populates="document", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def is_restricted(self):
+        return self.access_level == AccessLevel.RESTRICTED
+
+    @property
+    def is_public(self):
+        return self.status == DocumentStatus.PUBLISHED and self.access_level == AccessLevel.PUBLIC
+
+    def __repr__(self):
+        return f"<Document {self.id}>"
+
+
+def link_table(name, column, target, ondelete):
+    """A many-to-many link from a risk indicator to target ("table.id")."""
+    return Table(
+        name,
+        db.metadata,
+        Column(
+            "risk_indicator_id",
+            ForeignKey("risk_indicators.document_id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column(column, ForeignKey(target, ondelete=ondelete), primary_key=True),
+    )
+
+
+# Reference data cannot be deleted while a risk indicator uses it; a deleted case study
+# simply drops out of the links.
+risk_indicator_conventions = link_table(
+    "risk_indicator_conventions", "convention_id", "conventions.id", "RESTRICT"
+)
+risk_indicator_hs_codes = link_table(
+    "risk_indicator_hs_codes", "hs_code_id", "hs_codes.id", "RESTRICT"
+)
+risk_indicator_case_studies = link_table(
+    "risk_indicator_case_studies", "case_study_id", "case_studies.id", "CASCADE"
+)
+
+
+class RiskIndicator(db.Model):
+    """The risk-indicator part of a document of kind risk_indicator (1:1, keyed by it)."""
+
+    __tablename__ = "risk_indicators"
+    __table_args__ = (
+        CheckConstraint("review_due_date >= last_reviewed_date", name="review_due_after_review"),
+    )
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[Document] = relationship(back_populates="risk_indicator")
+    # JSON list of {"category": ..., "indicator": ...}, sealed (casebank.crypto) with the
+    # document id as associated data: restricted text never sits in the database in clear.
+    indicators_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    last_reviewed_date: Mapped[date]
+    review_due_date: Mapped[date] = mapped_column(index=True)
+    conventions: Mapped[list[Convention]] = relationship(
+        secondary=risk_indicator_conventions, order_by=Convention.sort_order
+    )
+    hs_codes: Mapped[list[HSCode]] = relationship(
+        secondary=risk_indicator_hs_codes, order_by=HSCode.code
+    )
+    case_studies: Mapped[list[CaseStudy]] = relationship(
+        secondary=risk_indicator_case_studies, order_by=CaseStudy.reference
+    )
+
+    def overdue(self, today=None):
+        return self.review_due_date < (today or date.today())
+
+    def __repr__(self):
+        return f"<RiskIndicator {self.document_id}>"
