@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 from casebank import create_app
 from casebank.crypto import DecryptionError, new_master_key
 from casebank.extensions import db
-from casebank.models import CaseStudy
-from casebank.services import accounts, key_rotation
+from casebank.models import CaseStudy, Document
+from casebank.services import accounts, documents, key_rotation
 from casebank.services.case_transfer import import_cases
 from casebank.services.reference_data import load_partners, load_reference
 from tests.auth_actions import PASSWORD
@@ -26,6 +26,7 @@ from tests.factories import case_record
 pytestmark = pytest.mark.no_db
 CANARY_NOTES = "canary-notes-pangolin-5531"
 CANARY_TEXT = "canary-narrative-sifaka-2209"
+CANARY_FILE = "canary-file-dugong-7316"
 OFFICER = "rotation.officer@casebank.example.org"
 
 
@@ -65,6 +66,11 @@ def write_canaries(app):
                         narrative=f"The {CANARY_TEXT}.", restricted_notes=f"More {CANARY_NOTES}.",
                         agencies=[CANARY_TEXT]),
         ])  # fmt: skip
+        documents.create_document(
+            {"title": "Routing notes", "kind": "report", "access_level": "restricted",
+             "language": "en", "status": "published"},
+            f"Sealed file {CANARY_FILE}.".encode(), "notes.txt",
+        )  # fmt: skip
         officer = accounts.create_user(OFFICER, ["officer"], password=PASSWORD)
         security = app.extensions["security"]
         officer.tf_primary_method = "authenticator"
@@ -98,11 +104,17 @@ def read_case(app, reference):
         return db.session.scalar(select(CaseStudy).filter_by(reference=reference)).narrative
 
 
+def read_document(app):
+    with context(app):
+        return documents.read_file(db.session.scalar(select(Document)))
+
+
 def test_canaries_are_readable_but_never_stored_in_clear(scratch):
     app = scratch(new_master_key())
     write_canaries(app)
     assert CANARY_TEXT in read_case(app, "ENC-2")  # the data is there...
-    for canary in (CANARY_NOTES, CANARY_TEXT):  # ...but not in clear
+    assert CANARY_FILE.encode() in read_document(app)
+    for canary in (CANARY_NOTES, CANARY_TEXT, CANARY_FILE):  # ...but not in clear
         assert canary not in raw_dump(app)
         assert canary.encode() not in data_dir_bytes(app)
 
@@ -116,6 +128,7 @@ def test_rotation_moves_everything_to_the_new_key(scratch):
     assert "0 left under old keys" in result.output
     after = scratch(new)
     assert CANARY_TEXT in read_case(after, "ENC-2")
+    assert CANARY_FILE.encode() in read_document(after)
     with context(after):
         officer = accounts.find_user(OFFICER)
         security = after.extensions["security"]

@@ -15,8 +15,10 @@ from sqlalchemy import LargeBinary, func, select, type_coerce
 
 from casebank.crypto import needs_rewrap, rewrap
 from casebank.extensions import db
-from casebank.models import User
+from casebank.models import Document, RiskIndicator, User
 from casebank.models.encrypted import EncryptedText, current_keyring
+from casebank.models.vocab import AccessLevel
+from casebank.services import documents, risk_indicators
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -90,24 +92,37 @@ def rotate_account_secrets(report, commit):
     commit()
 
 
-def rotate_keys(commit, progress, file_rewrappers=()):
-    """Re-wrap every sealed value, account secret and (through file_rewrappers) stored file."""
+def rotate_stored_documents(keyring, report, commit):
+    """Restricted files in the store and the sealed risk indicators (each skips what is done)."""
+    report.files += documents.rewrap_files(keyring)["rewrapped"]
+    commit()
+    report.values += risk_indicators.rewrap_indicators(keyring)["rewrapped"]
+    commit()
+
+
+def rotate_keys(commit, progress):
+    """Re-wrap every sealed value, account secret and stored restricted file."""
     keyring = current_keyring()
     report = RotationReport()
     for table, columns in encrypted_columns().items():
         rotate_table(table, columns, keyring, report, commit, progress)
     rotate_account_secrets(report, commit)
-    for rewrap_files in file_rewrappers:
-        report.files += rewrap_files(keyring, progress)
+    rotate_stored_documents(keyring, report, commit)
     log.info("key rotation: %s", report)
     return report
 
 
 def values_left_to_rotate():
-    """How many sealed values are still under an older key (0 when rotation is complete)."""
+    """How many sealed values and files are still under an older key (0: rotation complete)."""
     keyring, left = current_keyring(), 0
     for columns in encrypted_columns().values():
         raw = [type_coerce(c, LargeBinary) for c in columns]
         for row in db.session.execute(select(*raw)):
             left += sum(1 for v in row if v is not None and needs_rewrap(bytes(v), keyring))
+    sealed_indicators = db.session.scalars(select(RiskIndicator.indicators_sealed))
+    left += sum(1 for blob in sealed_indicators if needs_rewrap(blob, keyring))
+    store = documents.file_store()
+    restricted = select(Document.stored_name).where(Document.access_level == AccessLevel.RESTRICTED)
+    left += sum(1 for name in db.session.scalars(restricted)
+                if needs_rewrap(store.read(name), keyring))  # fmt: skip
     return left
