@@ -9,7 +9,7 @@ for an account page is sent to log in.
 
 import logging
 
-from flask import abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user as _current_user
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,17 @@ def enforce_endpoint_rule():
     if not rule(current_user()):
         return deny(rule)
     return None
+
+
+def guarded_blueprint(name, import_name, url_prefix):
+    """A blueprint whose every page needs BLUEPRINT_RULES[name] (its one guard) and is never
+    cached by browsers or proxies."""
+    from casebank.security_headers import never_cache
+
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
+    blueprint.before_request(enforce_blueprint_rule(name))
+    blueprint.after_request(never_cache)
+    return blueprint
 
 
 def enforce_blueprint_rule(blueprint_name):
