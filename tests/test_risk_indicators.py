@@ -286,3 +286,14 @@ def test_every_form_error_shows_at_once(auth, db):
 def test_a_risk_indicator_without_a_file_gets_a_tidy_sheet_name(db):
     document = demo("Demo: HFC")
     assert document.original_filename == "demo-hfc-refrigerant-smuggling-risk-indicators.txt"
+
+
+def test_audit_events_name_the_document_but_not_its_restricted_title(auth, db):
+    document = make_risk_indicator(make_case())
+    auth.login("officer")
+    auth.client.get(f"/restricted/risk-indicators/{document.id}")
+    auth.client.get(f"/restricted/documents/{document.id}/download")
+    actions = ("restricted.risk_indicator.view", "restricted.document.download")
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(actions))))
+    assert len(events) == 2
+    assert all(e.target_id == str(document.id) and CANARY not in str(e.details) for e in events)

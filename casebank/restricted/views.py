@@ -65,7 +65,7 @@ def risk_indicator_list():
 def risk_indicator_detail(document_id):
     document = risk_indicators.get_risk_indicator(document_id) or abort(404)
     risk = document.risk_indicator
-    audit_request("restricted.risk_indicator.view", target=document, title=document.title)
+    audit_request("restricted.risk_indicator.view", target=document)  # no title: in clear
     return render_template(
         "restricted/risk_indicator.html",
         document=document,

@@ -197,7 +197,7 @@ def record_access(action, document):
     """Audit a view or download of restricted material by the current request's user (public
     material is not logged)."""
     if document.is_restricted:
-        audit_request(action, target=document, title=document.title)
+        audit_request(action, target=document)  # no title: the audit log is not encrypted
 
 
 # Who sees what: everything below starts from visible_documents().
