@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from casebank import crypto
 from casebank.extensions import db as _db
@@ -73,7 +73,7 @@ def test_uploads_are_judged_by_content_not_name(app, auth, db, case):
     assert response.status_code == 400
     assert "not accepted" in page or "empty" in page
     assert "Kept title" in page
-    assert db.session.scalar(select(Document).filter_by(title="Kept title")) is None
+    assert all(d.title != "Kept title" for d in db.session.scalars(select(Document)))
     assert stored_paths(app) == before
 
 
@@ -315,33 +315,84 @@ def test_views_and_downloads_of_restricted_documents_are_audited(auth, db):
 
 
 # Key rotation
+class Progress:
+    """A stand-in for click.progressbar(length=..., label=...); can stop the run midway."""
+
+    def __init__(self, stop_after=None):
+        self.stop_after, self.done = stop_after, 0
+
+    def __call__(self, total, label=None):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n):
+        self.done += n
+        if self.stop_after is not None and self.done >= self.stop_after:
+            raise KeyboardInterrupt
+
+
 def test_rewrap_files_moves_every_restricted_file_to_the_new_key_and_resumes(app, db):
     old = app.config["ENCRYPTION_KEY"]
     new = crypto.new_master_key()
     made = [make_document(f"File {n} {CANARY}\n".encode(), access_level="restricted")
             for n in range(3)]  # fmt: skip
+    public = make_document(access_level="public")
     rotated = crypto.Keyring.from_text(f"{new},{old}")
-
-    def interrupted(items, label=None):
-        for number, item in enumerate(items):
-            if number == 2:
-                raise KeyboardInterrupt
-            yield item
-
     try:
         with pytest.raises(KeyboardInterrupt):
-            documents.rewrap_files(rotated, interrupted)
-        counts = documents.rewrap_files(rotated)  # resumes: the first two are skipped
-        assert counts["skipped"] == 2 and counts["rewrapped"] >= 3 and counts["missing"] == 0
-        assert documents.rewrap_files(rotated)["rewrapped"] == 0
+            documents.rewrap_files(rotated, Progress(stop_after=2))
+        assert documents.rewrap_files(rotated, Progress()) >= 3  # resumes after the first two
+        assert documents.rewrap_files(rotated, Progress()) == 0
         for document in made:
             blob = file_store().read(document.stored_name)
             assert crypto.sealed_key_id(blob) == rotated.primary_id
         app.config["ENCRYPTION_KEY"] = new
         assert all(CANARY.encode() in documents.read_file(d) for d in made)
+        assert documents.read_file(public) == TEXT
     finally:  # the stored files outlive the test's transaction: wrap them back
         app.config["ENCRYPTION_KEY"] = old
-        documents.rewrap_files(crypto.Keyring.from_text(f"{old},{new}"))
+        documents.rewrap_files(crypto.Keyring.from_text(f"{old},{new}"), Progress())
+
+
+def test_key_rotation_covers_documents_and_risk_indicators(app, db):
+    from casebank.services import key_rotation
+
+    old = app.config["ENCRYPTION_KEY"]
+    new = crypto.new_master_key()
+    document = make_document(access_level="restricted", description=f"About {CANARY}")
+    tables = {t.name for t in key_rotation.encrypted_columns()}
+    assert {"documents", "risk_indicators"} <= tables
+    app.config["ENCRYPTION_KEY"] = f"{new},{old}"
+    try:
+        assert documents.files_left_to_rotate(crypto.Keyring.from_text(f"{new},{old}")) >= 1
+        report = key_rotation.rotate_keys(
+            db.session.commit, Progress(), file_rewrappers=[documents.rewrap_files]
+        )
+        assert report.files >= 1 and key_rotation.values_left_to_rotate() == 0
+        assert documents.files_left_to_rotate(crypto.Keyring.from_text(f"{new},{old}")) == 0
+        app.config["ENCRYPTION_KEY"] = new
+        db.session.expire_all()
+        assert documents.read_file(document) == TEXT
+        assert document.description == f"About {CANARY}"
+    finally:
+        app.config["ENCRYPTION_KEY"] = old
+        documents.rewrap_files(crypto.Keyring.from_text(f"{old},{new}"), Progress())
+
+
+def test_document_text_is_encrypted_in_the_database(db):
+    document = make_document(
+        TEXT, f"{CANARY}.txt", title=f"Title {CANARY}", description=f"About {CANARY}"
+    )
+    row = db.session.execute(
+        text("SELECT title, description, original_filename FROM documents WHERE id = :id"),
+        {"id": document.id},
+    ).one()
+    assert all(CANARY.encode() not in bytes(value) for value in row)
 
 
 def test_upload_form_is_for_editors_only(auth):

@@ -67,7 +67,7 @@ def write_canaries(app):
                         agencies=[CANARY_TEXT]),
         ])  # fmt: skip
         documents.create_document(
-            {"title": "Routing notes", "kind": "report", "access_level": "restricted",
+            {"title": f"Routing {CANARY_FILE}", "kind": "report", "access_level": "restricted",
              "language": "en", "status": "published"},
             f"Sealed file {CANARY_FILE}.".encode(), "notes.txt",
         )  # fmt: skip

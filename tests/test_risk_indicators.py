@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from casebank import crypto
 from casebank.extensions import db as _db
-from casebank.models import AuditEvent, CaseStudy, Document, RiskIndicator
+from casebank.models import AuditEvent, CaseStudy, Document
 from casebank.services import documents, risk_indicators
 from casebank.services.risk_indicators import RiskIndicatorData
 from casebank.storage import file_store
@@ -22,9 +22,13 @@ HFC_TITLE = "Demo: HFC refrigerant smuggling — risk indicators"
 NEW = "/editorial/documents/new"
 
 
-def demo(title_start):
-    query = select(Document).where(Document.title.startswith(title_start))
-    return _db.session.scalar(query)
+def titled(start):
+    """The first document whose title starts so (titles are encrypted: compared here)."""
+    documents_ = _db.session.scalars(select(Document).order_by(Document.id))
+    return next((d for d in documents_ if d.title.startswith(start)), None)
+
+
+demo = titled
 
 
 def make_risk_indicator(case, status="published", **changes):
@@ -171,7 +175,7 @@ def test_officer_does_see_the_canary(auth, db):
 def test_indicator_text_is_sealed_in_the_database_and_the_file_store(app, db):
     document = make_risk_indicator(make_case())
     sealed = db.session.execute(
-        text("SELECT indicators_sealed FROM risk_indicators WHERE document_id = :id"),
+        text("SELECT indicators FROM risk_indicators WHERE id = :id"),
         {"id": document.id},
     ).scalar_one()
     assert CANARY.encode() not in bytes(sealed)
@@ -197,13 +201,13 @@ def test_editor_writes_a_risk_indicator_without_a_file(auth, db):
     auth.login("editor")
     response = auth.post_form(NEW, form_fields(case_references="CB-2019-114"))
     assert response.status_code == 302
-    document = db.session.scalar(select(Document).filter_by(title=form_fields()["title"]))
+    document = titled(form_fields()["title"])
     risk = document.risk_indicator
     assert document.media_type.startswith("text/plain") and document.status == "draft"
     assert [c.code for c in risk.conventions] == ["BASEL"]
     assert [h.code for h in risk.hs_codes] == ["2805.40"]
     assert risk.case_studies == [case]
-    assert risk_indicators.indicators_of(risk)[1] == {
+    assert risk.indicators[1] == {
         "category": "routing",
         "indicator": "Via a free zone",
     }
@@ -230,7 +234,7 @@ def test_bad_risk_indicator_input_is_refused_and_kept(auth, db, changes, field, 
     assert "Typed description" in page and "Mercury in gold-mining supplies" in page
     if fields["indicators"]:
         assert "Flasks declared as industrial chemicals" in page or "smell" in page
-    assert db.session.scalar(select(Document).filter_by(title=fields["title"])) is None
+    assert titled(fields["title"]) is None
 
 
 def test_the_database_refuses_a_review_due_before_the_last_review(db):
@@ -259,21 +263,6 @@ def test_editor_edits_a_risk_indicator(auth, db):
     )
     assert response.status_code == 302
     assert [c.reference for c in document.risk_indicator.case_studies] == ["CB-2023-113"]
-
-
-def test_rewrap_indicators_moves_them_to_the_new_key(app, db):
-    old = app.config["ENCRYPTION_KEY"]
-    new = crypto.new_master_key()
-    rotated = crypto.Keyring.from_text(f"{new},{old}")
-    counts = risk_indicators.rewrap_indicators(rotated)
-    assert counts["rewrapped"] >= 3
-    assert risk_indicators.rewrap_indicators(rotated)["rewrapped"] == 0
-    app.config["ENCRYPTION_KEY"] = new
-    try:
-        for risk in db.session.scalars(select(RiskIndicator)):
-            assert risk_indicators.indicators_of(risk)
-    finally:
-        app.config["ENCRYPTION_KEY"] = old
 
 
 def test_every_form_error_shows_at_once(auth, db):

@@ -92,7 +92,7 @@ def form_data(document):
         data.update(
             conventions=[c.code for c in risk.conventions],
             hs_codes=" ".join(h.code for h in risk.hs_codes),
-            indicators=risk_indicators.indicators_text(risk_indicators.indicators_of(risk)),
+            indicators=risk_indicators.indicators_text(risk.indicators),
             last_reviewed_date=risk.last_reviewed_date,
             review_due_date=risk.review_due_date,
             case_references=" ".join(c.reference for c in risk.case_studies),

@@ -2,7 +2,8 @@
 
 A document row describes one stored file; the bytes live in the file store under
 `stored_name` (a random token), sealed when the document is restricted. A document of kind
-risk_indicator has one RiskIndicator row (1:1) with its review dates, links and indicators.
+risk_indicator has one RiskIndicator row (1:1, sharing its id) with its review dates, links
+and indicators. Free text is encrypted at rest like a case study's.
 """
 
 from datetime import date, datetime
@@ -12,15 +13,14 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
-    LargeBinary,
     String,
     Table,
-    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casebank.extensions import db
 from casebank.models.case_study import CaseStudy, utc_now, vocabulary
+from casebank.models.encrypted import EncryptedJSON, EncryptedText
 from casebank.models.reference import Convention, HSCode
 from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus, Language
 
@@ -30,19 +30,20 @@ class Document(db.Model):
     __table_args__ = (CheckConstraint("size_bytes >= 0", name="size_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
+    # Free text is encrypted at rest (EncryptedText), so lists filter and sort it in Python.
+    title: Mapped[str] = mapped_column(EncryptedText("documents.title"))
     kind: Mapped[DocumentKind] = mapped_column(vocabulary(DocumentKind), index=True)
     access_level: Mapped[AccessLevel] = mapped_column(
         vocabulary(AccessLevel), default=AccessLevel.RESTRICTED, index=True
     )
     language: Mapped[Language] = mapped_column(vocabulary(Language), default=Language.EN)
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(EncryptedText("documents.description"))
     status: Mapped[DocumentStatus] = mapped_column(
         vocabulary(DocumentStatus), default=DocumentStatus.DRAFT, index=True
     )
 
     # The file. original_filename is shown and offered on download, never used as a path.
-    original_filename: Mapped[str] = mapped_column(String(200))
+    original_filename: Mapped[str] = mapped_column(EncryptedText("documents.original_filename"))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     media_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
@@ -81,7 +82,7 @@ def link_table(name, column, target, ondelete):
         db.metadata,
         Column(
             "risk_indicator_id",
-            ForeignKey("risk_indicators.document_id", ondelete="CASCADE"),
+            ForeignKey("risk_indicators.id", ondelete="CASCADE"),
             primary_key=True,
         ),
         Column(column, ForeignKey(target, ondelete=ondelete), primary_key=True),
@@ -102,20 +103,20 @@ risk_indicator_case_studies = link_table(
 
 
 class RiskIndicator(db.Model):
-    """The risk-indicator part of a document of kind risk_indicator (1:1, keyed by it)."""
+    """The risk-indicator part of a document of kind risk_indicator: 1:1, its id is the
+    document's id (a column named id, like every table key rotation walks)."""
 
     __tablename__ = "risk_indicators"
     __table_args__ = (
         CheckConstraint("review_due_date >= last_reviewed_date", name="review_due_after_review"),
     )
 
-    document_id: Mapped[int] = mapped_column(
+    id: Mapped[int] = mapped_column(
         ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
     )
     document: Mapped[Document] = relationship(back_populates="risk_indicator")
-    # JSON list of {"category": ..., "indicator": ...}, sealed (casebank.crypto) with the
-    # document id as associated data: restricted text never sits in the database in clear.
-    indicators_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # [{"category": ..., "indicator": ...}], encrypted at rest.
+    indicators: Mapped[list[dict]] = mapped_column(EncryptedJSON("risk_indicators.indicators"))
     last_reviewed_date: Mapped[date]
     review_due_date: Mapped[date] = mapped_column(index=True)
     conventions: Mapped[list[Convention]] = relationship(
@@ -132,4 +133,4 @@ class RiskIndicator(db.Model):
         return self.review_due_date < (today or date.today())
 
     def __repr__(self):
-        return f"<RiskIndicator {self.document_id}>"
+        return f"<RiskIndicator {self.id}>"

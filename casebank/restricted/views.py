@@ -70,7 +70,7 @@ def risk_indicator_detail(document_id):
         "restricted/risk_indicator.html",
         document=document,
         risk=risk,
-        groups=risk_indicators.grouped(risk_indicators.indicators_of(risk)),
+        groups=risk_indicators.grouped(risk.indicators),
         cases=risk_indicators.linked_cases(risk),
     )
 

@@ -33,11 +33,10 @@ def load_demo(progress=no_progress):
 def load_demo_risk_indicators():
     """The demo risk indicators, each created once (known titles are left alone)."""
     created = 0
+    known = select(Document).filter_by(kind=DocumentKind.RISK_INDICATOR)
+    titles = {document.title for document in db.session.scalars(known)}  # encrypted: compared here
     for record in shipped_json("demo", "risk_indicators.json"):
-        known = select(Document.id).filter_by(
-            title=record["title"], kind=DocumentKind.RISK_INDICATOR
-        )
-        if db.session.scalar(known) is not None:
+        if record["title"] in titles:
             continue
         fields = {
             "title": record["title"],

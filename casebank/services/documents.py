@@ -29,7 +29,6 @@ from casebank.models.vocab import (
     Language,
     WorkflowStatus,
 )
-from casebank.services.case_transfer import no_progress
 from casebank.storage import file_store
 
 log = logging.getLogger(__name__)
@@ -255,48 +254,68 @@ class DocumentFilters:
         for name in ("kind", "language", "access_level"):
             if getattr(self, name):
                 query = query.where(getattr(Document, name) == getattr(self, name))
-        for word in self.text.split()[:8]:
-            query = query.where(Document.title.icontains(word, autoescape=True))
         return query
 
 
-def list_documents(audience, filters=None, exclude_kind=None):
-    query = visible_documents(audience)
-    if filters is not None:
-        query = filters.apply(query)
-    if exclude_kind is not None:
-        query = query.where(Document.kind != exclude_kind)
-    return list(db.session.scalars(query.order_by(Document.updated_at.desc(), Document.id)))
+def title_matches(documents, text):
+    """Documents whose title holds every word of text. Titles are encrypted, so this runs
+    here, not in SQL; the lists it filters are a few hundred rows at most."""
+    words = [w.casefold() for w in text.split()[:8]]
+    return [d for d in documents if all(w in d.title.casefold() for w in words)]
+
+
+def by_title(documents):
+    return sorted(documents, key=lambda d: (d.title.casefold(), d.id))
+
+
+def list_documents(audience, filters=None):
+    query = visible_documents(audience).order_by(Document.updated_at.desc(), Document.id)
+    if filters is None:
+        return list(db.session.scalars(query))
+    return title_matches(db.session.scalars(filters.apply(query)), filters.text)
 
 
 def attachments_of(case, audience):
     query = visible_documents(audience).where(Document.case_study_id == case.id)
-    return list(db.session.scalars(query.order_by(Document.title)))
+    return by_title(db.session.scalars(query))
 
 
-def rewrap_files(keyring, progress=no_progress):
-    """Re-wrap every restricted file's data key under keyring's primary key, in place.
+def rewrap_files(keyring, progress):
+    """Re-wrap every restricted file's data key under keyring's primary key, in place; returns
+    how many files it rewrote (casebank.services.key_rotation's file_rewrappers contract).
 
+    progress(total, label) is a context manager with update(n), like click.progressbar.
     Each file is rewritten atomically and files already under the primary key are skipped,
-    so an interrupted run loses nothing and a second run finishes the job. Returns counts.
+    so an interrupted run loses nothing and the next run finishes the job.
     """
     store = file_store()
     query = select(Document.id, Document.stored_name).where(
         Document.access_level == AccessLevel.RESTRICTED
     )
-    counts = {"rewrapped": 0, "skipped": 0, "missing": 0}
-    for document_id, stored_name in progress(
-        list(db.session.execute(query.order_by(Document.id))), "Re-wrapping stored files"
-    ):
+    rows = list(db.session.execute(query.order_by(Document.id)))
+    rewrapped = 0
+    with progress(len(rows), "Re-wrapping stored files") as bar:
+        for document_id, stored_name in rows:
+            try:
+                blob = store.read(stored_name)
+            except FileNotFoundError:
+                log.error("stored file of document %s is missing; not re-wrapped", document_id)
+            else:
+                if crypto.needs_rewrap(blob, keyring):
+                    store.write(stored_name, crypto.rewrap(blob, keyring))
+                    rewrapped += 1
+            bar.update(1)
+    return rewrapped
+
+
+def files_left_to_rotate(keyring):
+    """How many restricted files are still wrapped by an older key (missing ones count too):
+    the old key must stay configured until this is 0."""
+    query = select(Document.stored_name).where(Document.access_level == AccessLevel.RESTRICTED)
+    store, left = file_store(), 0
+    for stored_name in db.session.scalars(query):
         try:
-            blob = store.read(stored_name)
+            left += crypto.needs_rewrap(store.read(stored_name), keyring)
         except FileNotFoundError:
-            log.error("stored file of document %s is missing; not re-wrapped", document_id)
-            counts["missing"] += 1
-            continue
-        if not crypto.needs_rewrap(blob, keyring):
-            counts["skipped"] += 1
-            continue
-        store.write(stored_name, crypto.rewrap(blob, keyring))
-        counts["rewrapped"] += 1
-    return counts
+            left += 1
+    return left

@@ -15,10 +15,9 @@ from sqlalchemy import LargeBinary, func, select, type_coerce
 
 from casebank.crypto import needs_rewrap, rewrap
 from casebank.extensions import db
-from casebank.models import Document, RiskIndicator, User
+from casebank.models import User
 from casebank.models.encrypted import EncryptedText, current_keyring
-from casebank.models.vocab import AccessLevel
-from casebank.services import documents, risk_indicators
+from casebank.services import documents
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -92,22 +91,19 @@ def rotate_account_secrets(report, commit):
     commit()
 
 
-def rotate_stored_documents(keyring, report, commit):
-    """Restricted files in the store and the sealed risk indicators (each skips what is done)."""
-    report.files += documents.rewrap_files(keyring)["rewrapped"]
-    commit()
-    report.values += risk_indicators.rewrap_indicators(keyring)["rewrapped"]
-    commit()
+def rotate_keys(commit, progress, file_rewrappers=None):
+    """Re-wrap every sealed value, account secret and stored restricted file.
 
-
-def rotate_keys(commit, progress):
-    """Re-wrap every sealed value, account secret and stored restricted file."""
+    file_rewrappers: functions (keyring, progress) -> files rewritten; by default the
+    document store's.
+    """
     keyring = current_keyring()
     report = RotationReport()
     for table, columns in encrypted_columns().items():
         rotate_table(table, columns, keyring, report, commit, progress)
     rotate_account_secrets(report, commit)
-    rotate_stored_documents(keyring, report, commit)
+    for rewrap_files in file_rewrappers or (documents.rewrap_files,):
+        report.files += rewrap_files(keyring, progress)
     log.info("key rotation: %s", report)
     return report
 
@@ -119,10 +115,4 @@ def values_left_to_rotate():
         raw = [type_coerce(c, LargeBinary) for c in columns]
         for row in db.session.execute(select(*raw)):
             left += sum(1 for v in row if v is not None and needs_rewrap(bytes(v), keyring))
-    sealed_indicators = db.session.scalars(select(RiskIndicator.indicators_sealed))
-    left += sum(1 for blob in sealed_indicators if needs_rewrap(blob, keyring))
-    store = documents.file_store()
-    restricted = select(Document.stored_name).where(Document.access_level == AccessLevel.RESTRICTED)
-    left += sum(1 for name in db.session.scalars(restricted)
-                if needs_rewrap(store.read(name), keyring))  # fmt: skip
-    return left
+    return left + documents.files_left_to_rotate(keyring)

@@ -1,21 +1,19 @@
-"""Risk indicators: the structured indicators of a risk-indicator document (sealed in the
+"""Risk indicators: the structured indicators of a risk-indicator document (encrypted in the
 database), their review dates, their links to conventions, HS codes and case studies, and the
 officers' list and filters.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 
-from casebank import codes, crypto
+from casebank import codes
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, Document, HSCode, RiskIndicator
 from casebank.models.vocab import DocumentKind, IndicatorCategory, WorkflowStatus
 from casebank.services import documents
-from casebank.services.case_transfer import no_progress
 from casebank.storage import file_store
 
 
@@ -90,20 +88,6 @@ def sheet_name(title):
     return f"{slug or 'risk-indicators'}.txt"
 
 
-def aad(risk):
-    return f"risk_indicators:{risk.document_id}".encode()
-
-
-def indicators_of(risk):
-    blob = crypto.open_sealed(risk.indicators_sealed, documents.keyring(), aad=aad(risk))
-    return json.loads(blob)
-
-
-def seal_indicators(risk, items):
-    plain = json.dumps(items, ensure_ascii=False).encode()
-    risk.indicators_sealed = crypto.seal(plain, documents.keyring(), aad=aad(risk))
-
-
 def validate(data):
     """The conventions, HS codes and case studies data names; RiskIndicatorInvalid if any is
     unknown or the review dates are the wrong way round."""
@@ -131,11 +115,11 @@ def found(model, column, values, name, errors):
 def save(document, data):
     """Create or update the risk indicator of document (flushed first, so it has an id)."""
     conventions, hs_codes, cases = validate(data)
-    risk = document.risk_indicator or RiskIndicator(document_id=document.id, document=document)
+    risk = document.risk_indicator or RiskIndicator(id=document.id, document=document)
     risk.last_reviewed_date = data.last_reviewed_date
     risk.review_due_date = data.review_due_date
     risk.conventions, risk.hs_codes, risk.case_studies = conventions, hs_codes, cases
-    seal_indicators(risk, data.indicators)
+    risk.indicators = data.indicators
     db.session.add(risk)
     db.session.flush()
     return risk
@@ -183,14 +167,12 @@ class RiskIndicatorFilters:
             )
         if self.overdue:
             query = query.where(RiskIndicator.review_due_date < date.today())
-        for word in self.text.split()[:8]:
-            query = query.where(Document.title.icontains(word, autoescape=True))
         return query
 
 
 def list_risk_indicators(filters, audience=documents.OFFICER):
-    query = filters.apply(visible(audience)).order_by(Document.title)
-    return list(db.session.scalars(query))
+    found = db.session.scalars(filters.apply(visible(audience)))
+    return documents.by_title(documents.title_matches(found, filters.text))
 
 
 def get_risk_indicator(document_id, audience=documents.OFFICER):
@@ -200,26 +182,12 @@ def get_risk_indicator(document_id, audience=documents.OFFICER):
 def for_case(case, audience=documents.OFFICER):
     """The risk indicators linked to a case study (the other side of the link)."""
     query = visible(audience).where(RiskIndicator.case_studies.any(CaseStudy.id == case.id))
-    return list(db.session.scalars(query.order_by(Document.title)))
+    return documents.by_title(db.session.scalars(query))
 
 
 def linked_cases(risk):
     """Linked case studies an officer can open: the published ones."""
     return [c for c in risk.case_studies if c.status == WorkflowStatus.PUBLISHED]
-
-
-def rewrap_indicators(keyring, progress=no_progress):
-    """Re-wrap the sealed indicators under keyring's primary key; skips those already done.
-    Flushes; the caller commits (in batches if it wants resumability mid-run)."""
-    counts = {"rewrapped": 0, "skipped": 0}
-    for risk in progress(list(db.session.scalars(select(RiskIndicator))), "Risk indicators"):
-        if crypto.needs_rewrap(risk.indicators_sealed, keyring):
-            risk.indicators_sealed = crypto.rewrap(risk.indicators_sealed, keyring)
-            counts["rewrapped"] += 1
-        else:
-            counts["skipped"] += 1
-    db.session.flush()
-    return counts
 
 
 def create_document(fields, data, filename, user=None, risk_data=None):

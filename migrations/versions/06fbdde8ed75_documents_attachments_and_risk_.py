@@ -2,11 +2,12 @@
 
 Revision ID: 06fbdde8ed75
 Revises: f908da182112
-Create Date: 2026-11-28 18:29:55.402312
+Create Date: 2026-11-28 18:53:43.019867
 
-One table for every stored file (documents: metadata; the bytes live in the file store), and a
-1:1 risk_indicators table for the documents of kind risk_indicator, with its links to
-conventions, HS codes and the case studies that show the indicators in action.
+One table for every stored file (documents: metadata, free text encrypted; the bytes live in
+the file store), and a 1:1 risk_indicators table (sharing the document's id) for the documents
+of kind risk_indicator, with links to conventions, HS codes and the case studies that show
+the indicators in action.
 """
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ def upgrade():
     op.create_table(
         "documents",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("title", sa.LargeBinary(), nullable=False),
         sa.Column(
             "kind",
             sa.Enum(
@@ -65,7 +66,7 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("description", sa.LargeBinary(), nullable=True),
         sa.Column(
             "status",
             sa.Enum(
@@ -78,7 +79,7 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("original_filename", sa.String(length=200), nullable=False),
+        sa.Column("original_filename", sa.LargeBinary(), nullable=False),
         sa.Column("stored_name", sa.String(length=64), nullable=False),
         sa.Column("media_type", sa.String(length=100), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
@@ -116,8 +117,8 @@ def upgrade():
 
     op.create_table(
         "risk_indicators",
-        sa.Column("document_id", sa.Integer(), nullable=False),
-        sa.Column("indicators_sealed", sa.LargeBinary(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("indicators", sa.LargeBinary(), nullable=False),
         sa.Column("last_reviewed_date", sa.Date(), nullable=False),
         sa.Column("review_due_date", sa.Date(), nullable=False),
         sa.CheckConstraint(
@@ -125,12 +126,12 @@ def upgrade():
             name=op.f("ck_risk_indicators_review_due_after_review"),
         ),
         sa.ForeignKeyConstraint(
-            ["document_id"],
+            ["id"],
             ["documents.id"],
-            name=op.f("fk_risk_indicators_document_id_documents"),
+            name=op.f("fk_risk_indicators_id_documents"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("document_id", name=op.f("pk_risk_indicators")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_indicators")),
     )
     with op.batch_alter_table("risk_indicators", schema=None) as batch_op:
         batch_op.create_index(
@@ -149,7 +150,7 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(
             ["risk_indicator_id"],
-            ["risk_indicators.document_id"],
+            ["risk_indicators.id"],
             name=op.f("fk_risk_indicator_case_studies_risk_indicator_id_risk_indicators"),
             ondelete="CASCADE",
         ),
@@ -169,7 +170,7 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(
             ["risk_indicator_id"],
-            ["risk_indicators.document_id"],
+            ["risk_indicators.id"],
             name=op.f("fk_risk_indicator_conventions_risk_indicator_id_risk_indicators"),
             ondelete="CASCADE",
         ),
@@ -189,7 +190,7 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(
             ["risk_indicator_id"],
-            ["risk_indicators.document_id"],
+            ["risk_indicators.id"],
             name=op.f("fk_risk_indicator_hs_codes_risk_indicator_id_risk_indicators"),
             ondelete="CASCADE",
         ),
