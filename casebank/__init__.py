@@ -24,7 +24,7 @@ def create_app(config_name=None, overrides=None):
 
 
 def register_extensions(app):
-    from casebank import models  # noqa: F401 - the tables must be known to migrate
+    from casebank import models, search  # noqa: F401 - tables to migrate; index outbox events
     from casebank.extensions import csrf, db, migrate
 
     db.init_app(app)

@@ -1,10 +1,11 @@
-"""`flask casebank ...` commands: reference data, demo data, import and export."""
+"""`flask casebank ...` commands: reference data, demo data, import, export, search index."""
 
 import sys
 
 import click
 from flask.cli import AppGroup
 
+from casebank import search
 from casebank.extensions import db
 from casebank.services import case_transfer, demo, reference_data
 
@@ -96,3 +97,33 @@ def export_command(fmt, output, public_only):
     records = case_transfer.export_records(public_only, iterate_with(progress_bar))
     case_transfer.write_records(records, output, fmt)
     click.echo(f"Exported {len(records)} case studies.", err=True)
+
+
+@casebank.command("reindex")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the search index exists.")
+def reindex_command(if_missing):
+    """Rebuild the search indexes beside the live ones, then swap (search stays available)."""
+    if if_missing and search.search_indexes().exists():
+        click.echo("Search index present; not rebuilt.")
+        return
+    result = search.rebuild(iterate_with(progress_bar))
+    click.echo(
+        f"Search index rebuilt: {result['documents']} case studies ({result['generation']})."
+    )
+
+
+@casebank.command("check-index")
+@click.option("--no-repair", is_flag=True, help="Report drift without repairing it.")
+def check_index_command(no_repair):
+    """Compare the search indexes with the database and repair what differs."""
+    if not search.search_indexes().exists():
+        raise click.ClickException("No search index; run `flask casebank reindex`.")
+    report = search.check_index(repair=not no_repair)
+    click.echo(f"Queued changes applied: {report['queued'] or 0}.")
+    for audience in ("public", "restricted"):
+        counts = report[audience]
+        click.echo(
+            f"{audience}: {counts['missing']} missing, {counts['extra']} extra, "
+            f"{counts['stale']} out of date."
+        )
+    click.echo(f"Repaired: {report['repaired']} case studies.")

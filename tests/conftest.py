@@ -5,6 +5,7 @@ The suite runs on SQLite by default and on PostgreSQL when CASEBANK_TEST_DATABAS
 """
 
 import os
+import shutil
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -12,6 +13,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from casebank import create_app
 from casebank.extensions import db as _db
+from casebank.search import rebuild
+from casebank.search.engine import SearchIndexes
 from casebank.services.demo import load_demo
 
 
@@ -30,8 +33,10 @@ def app(data_dir):
         upgrade()
         load_demo()
         _db.session.commit()
+        rebuild()  # the session's search index, in the data directory
         _db.session.remove()
     yield app
+    app.extensions["casebank.search"].close()
     with app.app_context():
         _db.engine.dispose()  # close pooled connections before the interpreter does
 
@@ -66,3 +71,19 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(autouse=True)
+def search_index(app, tmp_path):
+    """This test's own copy of the session's search index: the database rolls back after each
+    test, files do not, so a test that commits must not change what later tests search."""
+    copy = tmp_path / "index"
+    shutil.copytree(app.config["INDEX_DIR"], copy, symlinks=True)
+    original = app.extensions["casebank.search"]
+    indexes = SearchIndexes(copy, app.config["ENCRYPTION_KEY"])
+    app.extensions["casebank.search"] = indexes
+    try:
+        yield indexes
+    finally:
+        indexes.close()
+        app.extensions["casebank.search"] = original

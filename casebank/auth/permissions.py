@@ -38,6 +38,12 @@ def is_officer(user):
     return user.is_authenticated and user.has_role("officer")
 
 
+def can_search_restricted(user):
+    """Officers search the restricted index (every published case study, restricted notes too);
+    everyone else searches the public one."""
+    return is_officer(user)
+
+
 ENDPOINT_RULES = {
     "static": anyone,
     "health.healthz": anyone,
@@ -47,6 +53,7 @@ ENDPOINT_RULES = {
     "public.conventions": anyone,
     "public.hs_codes": anyone,
     "public.about": anyone,
+    "public.search": anyone,
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {

@@ -1,0 +1,84 @@
+"""Whoosh storages: plain files for the public index, sealed files for the restricted one.
+
+SealedStorage keeps every index file encrypted on disk with casebank.crypto (AES-256-GCM under
+the app's ENCRYPTION_KEY keyring), so no restricted text, term or stored field lies there in
+clear. Whoosh writes each file once and never changes it, so a file is sealed when Whoosh
+closes it and opened (and cached in memory, by name, size and mtime) when Whoosh reads it.
+Whoosh's scratch files (its sorting pool) stay in memory for the same reason.
+"""
+
+import os
+import threading
+from io import BytesIO
+
+from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.filedb.structfile import BufferFile, StructFile
+
+from casebank.crypto import open_sealed, seal
+
+# Not bound to the file name: Whoosh writes its table of contents under a temporary name and
+# renames it.
+AAD = b"casebank-search-index"
+
+
+class PlainStorage(FileStorage):
+    """FileStorage without mmap: opening a searcher is then cheap (see SEARCH-NOTES.md)."""
+
+    def __init__(self, path):
+        super().__init__(str(path), supports_mmap=False)
+
+
+class SealedStorage(FileStorage):
+    """A FileStorage whose files are sealed on disk; the lock file holds nothing and stays plain."""
+
+    supports_mmap = False
+    _cache = {}  # (path, size, mtime_ns) -> plaintext bytes, shared by the whole process
+    _cache_lock = threading.Lock()
+    CACHE_LIMIT = 512
+
+    def __init__(self, path, keyring):
+        super().__init__(str(path), supports_mmap=False)
+        self.keyring = keyring
+
+    def create_file(self, name, excl=False, mode="wb", **kwargs):
+        path = self._fpath(name)
+        if excl and os.path.exists(path):
+            raise FileExistsError(path)
+
+        def write_sealed(structfile):
+            sealed = seal(structfile.file.getvalue(), self.keyring, AAD)
+            temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.part"
+            with open(temporary, "wb") as out:
+                out.write(sealed)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)  # a file is either whole or absent, even after a crash
+
+        return StructFile(BytesIO(), name=name, onclose=write_sealed)
+
+    def _plaintext(self, name):
+        path = self._fpath(name)
+        stat = os.stat(path)
+        key = (path, stat.st_size, stat.st_mtime_ns)
+        with self._cache_lock:
+            data = self._cache.get(key)
+        if data is None:
+            with open(path, "rb") as sealed:
+                data = open_sealed(sealed.read(), self.keyring, AAD)
+            with self._cache_lock:
+                if len(self._cache) >= self.CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[key] = data
+        return data
+
+    def open_file(self, name, **kwargs):
+        return BufferFile(memoryview(self._plaintext(name)), name=name, **kwargs)
+
+    def file_length(self, name):
+        return len(self._plaintext(name))
+
+    def list(self):
+        return [n for n in super().list() if not n.endswith(".part")]
+
+    def temp_storage(self, name=None):
+        return RamStorage()
