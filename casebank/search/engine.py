@@ -103,6 +103,7 @@ class SearchIndexes:
 
     def __init__(self, index_dir, keyring_text):
         self.index_dir = Path(index_dir)
+        self.keyring_text = keyring_text
         self.keyring = Keyring.from_text(keyring_text)
         self._local = threading.local()
         self._searchers = set()  # every thread's cached searchers, so close() can close them
@@ -206,23 +207,21 @@ class SearchIndexes:
         cache = self._local.__dict__.setdefault("searchers", {})
         cached = cache.get(audience)
         try:
-            if cached and cached[0] == generation:
-                searcher = cached[1].refresh()
-            else:
-                searcher = self.open(generation, audience).searcher()
+            if cached and cached[0] == generation and cached[1].up_to_date():
+                return cached[1]
+            # Not Searcher.refresh(): it reuses segment readers and so misses new deletions
+            # in a segment it reuses. Opening afresh is cheap without mmap.
+            searcher = self.open(generation, audience).searcher()
         except Exception as error:
             raise SearchUnavailable(f"the search index cannot be opened: {error!r}") from error
-        if cached and cached[1] is not searcher:
-            self._forget(cached[1])
+        if cached:
+            with self._searchers_lock:
+                self._searchers.discard(cached[1])
+            cached[1].close()
         with self._searchers_lock:
             self._searchers.add(searcher)
         cache[audience] = (generation, searcher)
         return searcher
-
-    def _forget(self, searcher):
-        with self._searchers_lock:
-            self._searchers.discard(searcher)
-        searcher.close()
 
     def close(self):
         """Close every cached searcher (their files stay open until then)."""

@@ -222,7 +222,7 @@ def run_search(searcher, request, audience):
 def make_hit(hit, audience):
     stored = hit.fields()
     fields = ["narrative", "summary"] + (["restricted_notes"] if audience == RESTRICTED else [])
-    snippets = [hit.highlights(name, top=2) for name in fields]
+    snippets = [hit.highlights(name, top=2) for name in fields if stored.get(name)]
     snippet = next((s for s in snippets if s), None)
     title = hit.highlights("title", top=1, minscore=1)
     # Markup() is safe here: MarkFormatter escaped every character except its own <mark> tags.
