@@ -33,11 +33,11 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from casebank import cli, health, public, restricted
+    from casebank import api, cli, health, public, restricted
     from casebank.auth.permissions import enforce_endpoint_rule
 
     app.before_request(enforce_endpoint_rule)
-    for blueprint in (public.bp, restricted.bp, health.bp):
+    for blueprint in (public.bp, restricted.bp, health.bp, api.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.casebank)
 

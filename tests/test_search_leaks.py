@@ -8,6 +8,7 @@ import pytest
 from markupsafe import escape
 
 from casebank.extensions import db
+from casebank.search.engine import english_analyzer
 from tests.factories import make_case
 from tests.search_helpers import Officer, as_officer, references, search
 
@@ -21,7 +22,7 @@ def canaries():
     """A public case whose restricted notes hold the canary, and a restricted case whose
     narrative does; committed, so the outbox has brought both into the indexes."""
     public = make_case(
-        title="Public case with a secret note",
+        title=f"Public case with a secret note and {PUBLIC_WORD}",
         narrative=f"An ordinary public narrative about sawn timber and {PUBLIC_WORD}.",
         restricted_notes=f"Informant says the {CANARY} route runs through Mombasa.",
         country="TZ",
@@ -111,7 +112,9 @@ def test_restricted_case_links_nowhere_public(client, canaries, monkeypatch):
 def test_no_restricted_text_lies_on_disk_in_clear(canaries, search_index):
     files = [p for p in search_index.index_dir.rglob("*") if p.is_file()]
     contents = b"".join(p.read_bytes() for p in files)
+    stems = [t.text for t in english_analyzer()(CANARY)]
     assert CANARY.encode() not in contents
+    assert all(stem.encode() not in contents for stem in stems)
     assert b"Informant" not in contents
     # The grep can see text: the public index's words are there in clear.
     assert PUBLIC_WORD.encode() in contents
@@ -119,3 +122,24 @@ def test_no_restricted_text_lies_on_disk_in_clear(canaries, search_index):
     assert restricted.is_dir() and PUBLIC_WORD.encode() not in b"".join(
         p.read_bytes() for p in restricted.iterdir() if p.is_file()
     )
+
+
+@pytest.mark.parametrize("query", [CANARY, MISSPELLINGS[0], "informant", ""])
+def test_the_api_shows_anonymous_users_nothing_restricted(client, canaries, query):
+    response = client.get("/api/v1/search", query_string={"q": query, "kind": "case"})
+    assert response.status_code == 200
+    body = (
+        response.get_data(as_text=True).replace(query, "")
+        if query
+        else response.get_data(as_text=True)
+    )
+    assert CANARY[:8] not in body and canaries[1].reference not in body
+    assert "MW" not in response.get_json()["facets"]["country"]
+
+
+def test_the_api_gives_officers_restricted_hits(client, canaries, monkeypatch):
+    as_officer(monkeypatch)
+    body = client.get("/api/v1/search", query_string={"q": CANARY}).get_json()
+    assert {h["reference"] for h in body["hits"]} == {c.reference for c in canaries}
+    restricted_hit = next(h for h in body["hits"] if h["reference"] == canaries[1].reference)
+    assert restricted_hit["url"] is None

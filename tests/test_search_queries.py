@@ -182,3 +182,18 @@ def test_bad_queries_get_a_clear_message_never_a_500(client, query, message):
     response = client.get("/search", query_string={"q": query})
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
+
+
+def test_the_json_api_answers_like_the_page(client):
+    body = client.get("/api/v1/search?q=pangolin").get_json()
+    assert body["total"] == search("pangolin").total
+    assert body["hits"][0]["reference"] == "CB-2019-001"
+    assert body["hits"][0]["url"] == "/cases/CB-2019-001"
+    assert "<mark>pangolin" in body["hits"][0]["highlight"]
+    assert body["facets"]["convention"] == {"CITES": body["total"]}
+
+
+def test_the_json_api_reports_a_bad_query_as_json(client):
+    response = client.get("/api/v1/search", query_string={"q": "x" * 10_000})
+    assert response.status_code == 400
+    assert "too long" in response.get_json()["message"]

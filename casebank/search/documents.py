@@ -118,7 +118,19 @@ def document_from_record(record, names):
             for n in (record.get("species_scientific_name"), record.get("species_common_name"))
             if n
         ),
-        "spell": " ".join((record["title"], record["summary"], record["narrative"], notes)),
+        # Suggestions come from the words that name a case (the narrative would triple the
+        # indexing work for little gain); officers' suggestions include restricted notes.
+        "spell": " ".join(
+            w or ""
+            for w in (
+                record["title"],
+                record["summary"],
+                record.get("place"),
+                record.get("species_common_name"),
+                record.get("species_scientific_name"),
+                notes,
+            )
+        ),
         "country": " ".join(dict.fromkeys(countries)),
         "hs": " ".join(sorted({p for c in hs for p in hs_prefixes(c)})),
         "convention": " ".join(conventions),

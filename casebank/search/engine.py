@@ -19,7 +19,6 @@ from pathlib import Path
 from whoosh import index
 from whoosh.analysis import (
     CharsetFilter,
-    LanguageAnalyzer,
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
@@ -56,10 +55,6 @@ def english_analyzer():
     )
 
 
-def language_analyzer(lang):
-    return LanguageAnalyzer(lang) | CharsetFilter(accent_map)
-
-
 def spelling_analyzer():
     """Unstemmed, folded words: what "did you mean" proposes must be a real word."""
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
@@ -75,8 +70,6 @@ def build_schema():
         summary=TEXT(analyzer=english, stored=True, field_boost=1.5),
         narrative=TEXT(analyzer=english, stored=True),
         text=TEXT(analyzer=english),
-        text_fr=TEXT(analyzer=language_analyzer("fr")),
-        text_es=TEXT(analyzer=language_analyzer("es")),
         restricted_notes=TEXT(analyzer=english, stored=True),
         species=TEXT(analyzer=english, stored=True),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True),

@@ -8,6 +8,7 @@ a full disk) leaves the rows for the next commit or `flask casebank check-index`
 """
 
 import logging
+import multiprocessing
 from itertools import islice
 
 from flask import current_app, has_app_context
@@ -19,7 +20,7 @@ from casebank.models import CaseStudy, IndexOutbox
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import AccessLevel, WorkflowStatus
 from casebank.search.documents import ReferenceNames, case_document, key_of
-from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
+from casebank.search.engine import AUDIENCES, PUBLIC, RESTRICTED, SearchIndexes
 
 log = logging.getLogger(__name__)
 PENDING = "casebank.search.outbox_pending"
@@ -144,13 +145,18 @@ def rebuild(progress=lambda items, label=None: items):
     """Build both indexes from the database beside the live ones, then swap them in."""
     indexes = search_indexes()
     generation = indexes.new_generation()
+    documents = {audience: [] for audience in AUDIENCES}
     with search_session() as session:
         names = ReferenceNames.load(session)
         ids = session.scalars(select(CaseStudy.id).order_by(CaseStudy.id)).all()
-        with indexes.writers(generation, limitmb=256) as writers:
-            for batch in batched(progress(ids, "Indexing"), BATCH):
-                write_cases(session, writers, list(batch), names, fresh=True)
-                session.expunge_all()
+        for batch in batched(progress(ids, "Reading case studies"), BATCH):
+            for case in load_cases(session, batch).values():
+                for audience in AUDIENCES:
+                    document = case_document(case, audience, names)
+                    if document:
+                        documents[audience].append(document)
+            session.expunge_all()
+    write_generation(indexes, generation, documents, progress)
     live = indexes.current_generation()
     if live is None:
         indexes.swap(generation)
@@ -160,6 +166,37 @@ def rebuild(progress=lambda items, label=None: items):
     report = check_index(repair=True)  # changes committed while we were building
     indexes.remove_old_generations()
     return {"documents": len(ids), "generation": generation.name, "caught_up": report}
+
+
+def write_generation(indexes, generation, documents, progress):
+    """Write the public index in a forked process while this one writes the restricted index:
+    Whoosh indexing is CPU-bound Python, so two cores build both in the time of one."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        for audience in AUDIENCES:
+            write_index(indexes, generation, audience, documents[audience])
+        return
+    child = multiprocessing.get_context("fork").Process(
+        target=write_index, args=(indexes, generation, PUBLIC, documents[PUBLIC])
+    )
+    child.start()
+    try:
+        write_index(indexes, generation, RESTRICTED, documents[RESTRICTED], progress)
+    finally:
+        child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"building the public index failed (exit code {child.exitcode})")
+
+
+def write_index(indexes, generation, audience, documents, progress=None):
+    writer = indexes.open(generation, audience).writer(limitmb=256)
+    try:
+        items = progress(documents, f"Indexing ({audience})") if progress else documents
+        for document in items:
+            writer.add_document(**document)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
 
 
 def expected_state(session, audience):

@@ -20,8 +20,7 @@ MAX_QUERY_LENGTH = 200
 MAX_PAGE = 50
 PER_PAGE = 10
 FIELD_NAMES = ("country", "hs", "convention", "species", "year", "title")
-DEFAULT_FIELDS = {"title": 3.0, "summary": 1.5, "narrative": 1.0, "text": 1.0, "species": 1.0}
-OTHER_LANGUAGE_FIELDS = {"text_fr": 1.0, "text_es": 1.0}
+DEFAULT_FIELDS = {"title": 3.0, "summary": 1.5, "narrative": 1.0, "text": 1.0}
 # Words people use for a convention (lowercase): the word also finds the convention's cases.
 SYNONYMS = {
     "MONTREAL": (
@@ -158,7 +157,6 @@ def parser_for(audience, schema):
     boosts = dict(DEFAULT_FIELDS)
     if audience == RESTRICTED:
         boosts["restricted_notes"] = 1.0
-    boosts.update(OTHER_LANGUAGE_FIELDS)
     return CaseQueryParser(boosts, schema)
 
 
