@@ -102,8 +102,10 @@ def export_command(fmt, output, public_only):
 @casebank.command("reindex")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the search index exists.")
 def reindex_command(if_missing):
-    """Rebuild the search indexes beside the live ones, then swap (search stays available)."""
-    if if_missing and search.search_indexes().exists():
+    """Rebuild the search indexes beside the live ones, then swap (search stays available).
+
+    With --if-missing, rebuild only when the index is missing or cannot be opened."""
+    if if_missing and search.index_status()["status"] == "ok":
         click.echo("Search index present; not rebuilt.")
         return
     result = search.rebuild(iterate_with(progress_bar))
@@ -115,9 +117,14 @@ def reindex_command(if_missing):
 @casebank.command("check-index")
 @click.option("--no-repair", is_flag=True, help="Report drift without repairing it.")
 def check_index_command(no_repair):
-    """Compare the search indexes with the database and repair what differs."""
-    if not search.search_indexes().exists():
-        raise click.ClickException("No search index; run `flask casebank reindex`.")
+    """Compare the search indexes with the database and repair what differs (an index that
+    cannot be opened is rebuilt)."""
+    status = search.index_status()
+    if status["status"] != "ok":
+        click.echo(f"Search index {status['status']}; rebuilding it.")
+        result = search.rebuild(iterate_with(progress_bar))
+        click.echo(f"Search index rebuilt: {result['documents']} case studies.")
+        return
     report = search.check_index(repair=not no_repair)
     click.echo(f"Queued changes applied: {report['queued'] or 0}.")
     for audience in ("public", "restricted"):

@@ -163,3 +163,14 @@ def test_snippets_escape_everything_but_the_marks(client, text):
     page = client.get(f"/search?q={WORD}").get_data(as_text=True)
     assert f"<mark>{WORD}</mark>" in page
     assert text not in page and "&lt;" in page
+
+
+def test_an_index_that_cannot_be_opened_is_rebuilt_by_check_index(runner, search_index):
+    public = search_index.current_generation() / "public"
+    for toc in public.glob("*.toc"):
+        toc.write_bytes(b"garbage")
+    assert search_index.status()["status"] == "error"
+    result = runner.invoke(args=["casebank", "check-index"])
+    assert result.exit_code == 0 and "rebuilding" in result.output
+    assert search_index.status()["status"] == "ok"
+    assert found("pangolin")[0] == "CB-2019-001"

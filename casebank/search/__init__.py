@@ -36,10 +36,12 @@ __all__ = [
     "apply_outbox",
     "audience_of",
     "check_index",
+    "index_case",
     "index_cases",
     "index_status",
     "rebuild",
     "record_restricted_search",
+    "remove_case",
     "search_for",
     "search_indexes",
     "similar_cases",
@@ -75,8 +77,18 @@ def similar_cases(case_id, top=5):
     return more_like(searcher, key_of(case_id), top)
 
 
+def index_case(case):
+    index_cases([case.id])
+
+
+def remove_case(case_id):
+    """Remove a case study from both indexes (it is gone, or no longer searchable)."""
+    index_cases([case_id])
+
+
 def index_cases(ids):
-    """Bring both indexes in line with the current state of these case studies now."""
+    """Bring both indexes in line with the current state of these case studies now (each is
+    written, rewritten or removed as the database says)."""
     indexes = search_indexes()
     with search_session() as session, indexes.writers() as writers:
         write_cases(session, writers, list(ids))

@@ -27,6 +27,14 @@ class PlainStorage(FileStorage):
     def __init__(self, path):
         super().__init__(str(path), supports_mmap=False)
 
+    def open_file(self, name, **kwargs):
+        # Tables of contents are small; read them whole, because Whoosh leaves the file open
+        # when one cannot be parsed (a damaged index), and then /healthz would leak a handle.
+        if name.endswith(".toc"):
+            with open(self._fpath(name), "rb") as toc:
+                return BufferFile(memoryview(toc.read()), name=name, **kwargs)
+        return super().open_file(name, **kwargs)
+
 
 class SealedStorage(FileStorage):
     """A FileStorage whose files are sealed on disk; the lock file holds nothing and stays plain."""
@@ -66,6 +74,9 @@ class SealedStorage(FileStorage):
             with open(path, "rb") as sealed:
                 data = open_sealed(sealed.read(), self.keyring, AAD)
             with self._cache_lock:
+                # Whoosh deletes merged-away files; forget them so their plaintext is freed.
+                for gone in [k for k in self._cache if not os.path.exists(k[0])]:
+                    del self._cache[gone]
                 if len(self._cache) >= self.CACHE_LIMIT:
                     self._cache.clear()
                 self._cache[key] = data
