@@ -97,3 +97,21 @@ def test_a_writer_killed_mid_commit_leaves_indexes_that_open(indexes, storage_na
     for audience in AUDIENCES:
         assert "Wafter-0" in stored_references(indexes, audience)
         assert indexes.searcher(audience).doc_count() >= 4
+
+
+def test_a_large_restricted_build_spills_sealed_scratch_files(indexes):
+    """Whoosh spills sorted runs of postings to scratch files past limitmb; they hold terms,
+    so the sealed storage seals them too, and the build still reads them back."""
+    generation = indexes.current_generation()
+    writer = indexes.open(generation, "restricted").writer(limitmb=1)
+    words = " ".join(f"spillword{n}" for n in range(3000))
+    for n in range(60):
+        writer.add_document(**{**document("spill", n), "narrative": words})
+    writer.commit()
+    with indexes.open(generation, "restricted").searcher() as searcher:
+        assert searcher.doc_count() == 60
+        assert ("narrative", "spillword2999") in searcher.reader()
+    on_disk = b"".join(
+        p.read_bytes() for p in (generation / "restricted").rglob("*") if p.is_file()
+    )
+    assert b"spillword" not in on_disk

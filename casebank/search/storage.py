@@ -4,15 +4,16 @@ SealedStorage keeps every index file encrypted on disk with casebank.crypto (AES
 the app's ENCRYPTION_KEY keyring), so no restricted text, term or stored field lies there in
 clear. Whoosh writes each file once and never changes it, so a file is sealed when Whoosh
 closes it and opened (and cached in memory, by name, size and mtime) when Whoosh reads it.
-Whoosh's scratch files (its sorting pool) stay in memory for the same reason.
+Whoosh's scratch files (the postings it spills while indexing) are sealed the same way.
 """
 
 import os
 import threading
 from io import BytesIO
 
-from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
+from whoosh.util import random_name
 
 from casebank.crypto import open_sealed, seal
 
@@ -44,25 +45,16 @@ class SealedStorage(FileStorage):
     _cache_lock = threading.Lock()
     CACHE_LIMIT = 512
 
-    def __init__(self, path, keyring):
+    def __init__(self, path, keyring, cache=True):
         super().__init__(str(path), supports_mmap=False)
         self.keyring = keyring
+        self.cache = cache
 
     def create_file(self, name, excl=False, mode="wb", **kwargs):
         path = self._fpath(name)
         if excl and os.path.exists(path):
             raise FileExistsError(path)
-
-        def write_sealed(structfile):
-            sealed = seal(structfile.file.getvalue(), self.keyring, AAD)
-            temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.part"
-            with open(temporary, "wb") as out:
-                out.write(sealed)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)  # a file is either whole or absent, even after a crash
-
-        return StructFile(BytesIO(), name=name, onclose=write_sealed)
+        return StructFile(SealOnClose(path, self.keyring), name=name, **kwargs)
 
     def _plaintext(self, name):
         path = self._fpath(name)
@@ -73,6 +65,8 @@ class SealedStorage(FileStorage):
         if data is None:
             with open(path, "rb") as sealed:
                 data = open_sealed(sealed.read(), self.keyring, AAD)
+            if not self.cache:
+                return data
             with self._cache_lock:
                 # Whoosh deletes merged-away files; forget them so their plaintext is freed.
                 for gone in [k for k in self._cache if not os.path.exists(k[0])]:
@@ -92,4 +86,27 @@ class SealedStorage(FileStorage):
         return [n for n in super().list() if not n.endswith(".part")]
 
     def temp_storage(self, name=None):
-        return RamStorage()
+        """Whoosh's scratch files (the sorted runs of postings it spills while indexing) hold
+        the text's terms: sealed too, and not cached, since each is read once."""
+        path = os.path.join(self.folder, name or f"{random_name()}.tmp")
+        return SealedStorage(path, self.keyring, cache=False).create()
+
+
+class SealOnClose(BytesIO):
+    """A file kept in memory and written sealed, whole, when closed. Whoosh closes some files
+    through StructFile and others through the raw file underneath; both end here."""
+
+    def __init__(self, path, keyring):
+        super().__init__()
+        self.path, self.keyring = path, keyring
+
+    def close(self):
+        if not self.closed:
+            sealed = seal(self.getvalue(), self.keyring, AAD)
+            temporary = f"{self.path}.{os.getpid()}.{threading.get_ident()}.part"
+            with open(temporary, "wb") as out:
+                out.write(sealed)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.path)  # whole or absent, even after a crash
+        super().close()
