@@ -8,6 +8,7 @@ studies' own vocabulary and word frequencies, so terms are distributed like real
 """
 
 import argparse
+import os
 import random
 import re
 import sqlite3
@@ -241,6 +242,32 @@ def save_to_visible(rng, rounds=20):
     return percentiles(samples)
 
 
+def build_corpus_and_index(n, rng, words, weights):
+    started = time.perf_counter()
+    corpus = load_corpus(n, rng, words, weights)
+    words_per_doc = statistics.mean(
+        len((c["title"] + " " + c["summary"] + " " + c["narrative"]).split()) for c in corpus[:500]
+    )
+    print(
+        f"corpus: {n} case studies, ~{words_per_doc:.0f} words each "
+        f"({time.perf_counter() - started:.1f} s to generate and insert)"
+    )
+    started = time.perf_counter()
+    rebuild()
+    elapsed = time.perf_counter() - started
+    print(
+        f"full reindex (public + sealed restricted index): {elapsed:.1f} s, "
+        f"{n / elapsed:.0f} case studies/s"
+    )
+    return corpus
+
+
+def stored_corpus():
+    columns = ("reference", "title", "summary", "narrative", "access_level")
+    rows = db.session.execute(select(*(getattr(CaseStudy, c) for c in columns)))
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
 def load_average():
     try:
         return Path("/proc/loadavg").read_text().split()[0]
@@ -254,10 +281,13 @@ def main():
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--keep", help="data directory to use and keep (default: a temporary one)")
+    parser.add_argument(
+        "--reuse", help="a data directory of an earlier run: query its corpus, skip the reindex"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)  # noqa: S311 - reproducible synthetic data, not secrets
     words, weights = vocabulary()
-    data_dir = Path(args.keep or tempfile.mkdtemp(prefix="casebank-bench-"))
+    data_dir = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="casebank-bench-"))
     app = create_app(
         "testing",
         {
@@ -269,25 +299,14 @@ def main():
     with app.app_context():
         from flask_migrate import upgrade
 
-        upgrade()
-        started = time.perf_counter()
-        corpus = load_corpus(args.docs, rng, words, weights)
-        words_per_doc = statistics.mean(
-            len((c["title"] + " " + c["summary"] + " " + c["narrative"]).split())
-            for c in corpus[:500]
-        )
-        print(
-            f"corpus: {args.docs} case studies, ~{words_per_doc:.0f} words each "
-            f"({time.perf_counter() - started:.1f} s to generate and insert)"
-        )
-        started = time.perf_counter()
-        rebuild()
-        elapsed = time.perf_counter() - started
-        print(
-            f"full reindex (public + sealed restricted index): {elapsed:.1f} s, "
-            f"{args.docs / elapsed:.0f} case studies/s"
-        )
-        qs = queries(rng, words, weights, args.queries)
+        print(f"machine: {os.cpu_count()} CPUs, load average {load_average()} at start")
+        if args.reuse:
+            corpus = stored_corpus()
+            print(f"corpus: the {len(corpus)} case studies of {data_dir} (no reindex this run)")
+        else:
+            upgrade()
+            corpus = build_corpus_and_index(args.docs, rng, words, weights)
+        qs = queries(random.Random(args.seed + 1), words, weights, args.queries)  # noqa: S311
         figures = {}
         for audience, label in (
             (PUBLIC, "anonymous (public index)"),
