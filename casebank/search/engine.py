@@ -38,6 +38,9 @@ AUDIENCES = (PUBLIC, RESTRICTED)
 CURRENT = "current"
 WRITE_LOCK = "MAIN_WRITELOCK"  # the lock Whoosh's SegmentWriter takes ("<indexname>_WRITELOCK")
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer before giving up
+# A save commits without merging (fast) until an index has this many segments; then the commit
+# merges the small ones. `flask casebank check-index` merges whatever is left.
+SEGMENTS_BEFORE_MERGE = 12
 
 
 class SearchUnavailable(Exception):
@@ -150,9 +153,10 @@ class SearchIndexes:
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
-    def writers(self, generation=None, timeout=WRITER_TIMEOUT, **options):
+    def writers(self, generation=None, timeout=WRITER_TIMEOUT, merge=None, **options):
         """Writers on both indexes of a generation (the live one by default), locked in a fixed
-        order; commits both on success, cancels both on error. Raises LockError on timeout."""
+        order; commits both on success, cancels both on error. Raises LockError on timeout.
+        merge: True or False, or None to merge only once segments have piled up."""
         deadline = time.monotonic() + timeout
         while True:
             live = generation or self.current_generation()
@@ -172,7 +176,9 @@ class SearchIndexes:
                     continue
                 yield opened
                 for audience in AUDIENCES:
-                    opened[audience].commit(optimize=False)
+                    writer = opened[audience]
+                    piled_up = len(writer.segments) >= SEGMENTS_BEFORE_MERGE
+                    writer.commit(optimize=False, merge=piled_up if merge is None else merge)
                 stack.pop_all()
                 return
 

@@ -228,8 +228,8 @@ def check_index(repair=True):
             report[audience] = {"missing": len(missing), "extra": len(extra), "stale": len(stale)}
             drifted |= missing | extra | stale
         ids = sorted(int(key.split(":", 1)[1]) for key in drifted)
-        if repair and ids:
-            with indexes.writers() as writers:
+        if repair:  # also merges the small segments that saves leave behind
+            with indexes.writers(merge=True) as writers:
                 write_cases(session, writers, ids)
     report["repaired"] = len(ids) if repair else 0
     return report

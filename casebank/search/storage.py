@@ -77,7 +77,8 @@ class SealedStorage(FileStorage):
         return data
 
     def open_file(self, name, **kwargs):
-        return BufferFile(memoryview(self._plaintext(name)), name=name, **kwargs)
+        # bytes, not a memoryview: BytesIO shares a bytes object's memory but copies a view's.
+        return BufferFile(self._plaintext(name), name=name, **kwargs)
 
     def file_length(self, name):
         return len(self._plaintext(name))
