@@ -23,7 +23,8 @@ AAD = b"casebank-search-index"
 
 
 class PlainStorage(FileStorage):
-    """FileStorage without mmap: opening a searcher is then cheap (see SEARCH-NOTES.md)."""
+    """FileStorage without mmap: opening a searcher is then cheap (with mmap it cost 24 ms and
+    88 MB at 10,000 documents, about 220 ms and 780 MB at 100,000, on every open)."""
 
     def __init__(self, path):
         super().__init__(str(path), supports_mmap=False)
