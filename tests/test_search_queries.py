@@ -197,3 +197,9 @@ def test_the_json_api_reports_a_bad_query_as_json(client):
     response = client.get("/api/v1/search", query_string={"q": "x" * 10_000})
     assert response.status_code == 400
     assert "too long" in response.get_json()["message"]
+
+
+def test_an_empty_index_answers_with_no_results(search_index, app):
+    search_index.swap(search_index.new_generation())
+    results = search("pangolin")
+    assert results.total == 0 and results.hits == [] and results.facets["kind"] == []

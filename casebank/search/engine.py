@@ -27,6 +27,7 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.support.charset import accent_map
+from whoosh.util.filelock import FileLock
 
 from casebank.crypto import Keyring
 from casebank.search.storage import PlainStorage, SealedStorage
@@ -132,6 +133,17 @@ class SearchIndexes:
             (generation / audience).mkdir(parents=True)
             self.storage(generation, audience).create_index(SCHEMA)
         return generation
+
+    @contextmanager
+    def rebuilding(self):
+        """Hold the rebuild lock (a second `reindex` waits for the first to finish)."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.index_dir / "REBUILD_LOCK"))
+        lock.acquire(blocking=True)
+        try:
+            yield
+        finally:
+            lock.release()
 
     def swap(self, generation):
         """Make generation live, atomically (readers see the old or the new, never neither)."""

@@ -144,6 +144,11 @@ def write_cases(session, writers, ids, names=None, fresh=False):
 def rebuild(progress=lambda items, label=None: items):
     """Build both indexes from the database beside the live ones, then swap them in."""
     indexes = search_indexes()
+    with indexes.rebuilding():  # one rebuild at a time: each prunes older generations
+        return rebuild_generation(indexes, progress)
+
+
+def rebuild_generation(indexes, progress):
     generation = indexes.new_generation()
     documents = {audience: [] for audience in AUDIENCES}
     with search_session() as session:

@@ -218,26 +218,48 @@ def run_search(searcher, request, audience):
 
 
 _facet_sets = weakref.WeakKeyDictionary()  # searcher -> {facet: {value: set of docnums}}
+_segment_sets = {}  # (segment id, live documents) -> the same, for one segment's own numbers
 _facet_sets_lock = threading.Lock()
+SEGMENT_CACHE_LIMIT = 256
 
 
 def facet_sets(searcher):
     """For each facet, each value's documents; built once per searcher (per index version).
     Counting a facet is then one set intersection per value, in C, instead of a Python call
-    per matching document and facet (Whoosh's groupedby): 10-20x faster here."""
+    per matching document and facet (Whoosh's groupedby): 10-20x faster here. Segments never
+    change but for deletions, so after a save only the new small segment is read."""
     with _facet_sets_lock:
         cached = _facet_sets.get(searcher)
     if cached is None:
-        reader = searcher.reader()
+        cached = {name: {} for name in FACETS}
+        for leaf, offset in searcher.reader().leaf_readers():
+            if leaf.segment() is None:  # an empty index
+                continue
+            for name, values in segment_facet_sets(leaf).items():
+                for value, docs in values.items():
+                    shifted = {d + offset for d in docs} if offset else docs
+                    cached[name].setdefault(value, set()).update(shifted)
+        with _facet_sets_lock:
+            _facet_sets[searcher] = cached
+    return cached
+
+
+def segment_facet_sets(leaf):
+    key = (leaf.segment().segment_id(), leaf.doc_count())
+    with _facet_sets_lock:
+        cached = _segment_sets.get(key)
+    if cached is None:
         cached = {
             name: {
-                value: set(reader.postings(fieldname, value).all_ids())
-                for value in (v.decode("utf-8") for v in reader.lexicon(fieldname))
+                value: set(leaf.postings(fieldname, value).all_ids())
+                for value in (v.decode("utf-8") for v in leaf.lexicon(fieldname))
             }
             for name, (fieldname, _multi) in FACETS.items()
         }
         with _facet_sets_lock:
-            _facet_sets[searcher] = cached
+            if len(_segment_sets) >= SEGMENT_CACHE_LIMIT:
+                _segment_sets.clear()
+            _segment_sets[key] = cached
     return cached
 
 
