@@ -24,7 +24,7 @@ def create_app(config_name=None, overrides=None):
 
 
 def register_extensions(app):
-    from casebank import models  # noqa: F401 - the tables must be known to migrate
+    from casebank import models, search  # noqa: F401 - tables to migrate; index outbox events
     from casebank.auth.permissions import enforce_endpoint_rule
     from casebank.auth.security import init_security
     from casebank.auth.sessions import register_session_timeouts
@@ -49,11 +49,12 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from casebank import admin, cli, editorial, health, public, restricted
+    from casebank import admin, api, cli, editorial, health, public, restricted
     from casebank.auth import views as account
     from casebank.auth.rate_limits import limit_security_views
 
-    for blueprint in (public.bp, restricted.bp, editorial.bp, admin.bp, account.bp, health.bp):
+    blueprints = (public.bp, restricted.bp, editorial.bp, admin.bp, account.bp, health.bp, api.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     limit_security_views(app)
     app.cli.add_command(cli.casebank)

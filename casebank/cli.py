@@ -1,4 +1,5 @@
-"""`flask casebank ...` commands: reference data, demo data, import and export, audit log."""
+"""`flask casebank ...` commands: reference and demo data, import/export, accounts, audit log,
+keys and the search index."""
 
 import os
 import sys
@@ -7,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from casebank import search
 from casebank.extensions import db
 from casebank.models import RoleName
 from casebank.models.encrypted import current_keyring
@@ -205,3 +207,40 @@ def rotate_keys_command():
     )
     if left == 0:
         click.echo("Rotation complete: the old key can now be removed from the configuration.")
+
+
+@casebank.command("reindex")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the search index exists.")
+def reindex_command(if_missing):
+    """Rebuild the search indexes beside the live ones, then swap (search stays available).
+
+    With --if-missing, rebuild only when the index is missing or cannot be opened."""
+    if if_missing and search.index_status()["status"] == "ok":
+        click.echo("Search index present; not rebuilt.")
+        return
+    result = search.rebuild(iterate_with(progress_bar))
+    click.echo(
+        f"Search index rebuilt: {result['documents']} case studies ({result['generation']})."
+    )
+
+
+@casebank.command("check-index")
+@click.option("--no-repair", is_flag=True, help="Report drift without repairing it.")
+def check_index_command(no_repair):
+    """Compare the search indexes with the database and repair what differs (an index that
+    cannot be opened is rebuilt)."""
+    status = search.index_status()
+    if status["status"] != "ok":
+        click.echo(f"Search index {status['status']}; rebuilding it.")
+        result = search.rebuild(iterate_with(progress_bar))
+        click.echo(f"Search index rebuilt: {result['documents']} case studies.")
+        return
+    report = search.check_index(repair=not no_repair)
+    click.echo(f"Queued changes applied: {report['queued'] or 0}.")
+    for audience in ("public", "restricted"):
+        counts = report[audience]
+        click.echo(
+            f"{audience}: {counts['missing']} missing, {counts['extra']} extra, "
+            f"{counts['stale']} out of date."
+        )
+    click.echo(f"Repaired: {report['repaired']} case studies.")

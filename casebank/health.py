@@ -21,7 +21,7 @@ def database_status():
 @bp.get("/healthz")
 def healthz():
     database = database_status()
-    search = index_status(current_app.config["INDEX_DIR"])
+    search = index_status(current_app)
     healthy = database["status"] == "ok" and search["status"] != "error"
     body = {"status": "ok" if healthy else "error", "database": database, "index": search}
     return jsonify(body), 200 if healthy else 503

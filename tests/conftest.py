@@ -5,6 +5,7 @@ The suite runs on SQLite by default and on PostgreSQL when CASEBANK_TEST_DATABAS
 """
 
 import os
+import shutil
 from urllib.parse import quote
 
 import pytest
@@ -17,6 +18,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from casebank import create_app
 from casebank.extensions import db as _db
 from casebank.extensions import limiter
+from casebank.search import rebuild
+from casebank.search.engine import SearchIndexes
 from casebank.services import accounts
 from casebank.services.demo import load_demo
 from tests.auth_actions import AuthActions, create_role_users
@@ -48,8 +51,10 @@ def app(data_dir):
         _db.session.commit()
         with app.test_request_context():
             create_role_users(app, accounts, _db)
+        rebuild()  # the session's search index, in the data directory
         _db.session.remove()
     yield app
+    app.extensions["casebank.search"].close()
     with app.app_context():
         _db.engine.dispose()  # close pooled connections before the interpreter does
 
@@ -118,3 +123,19 @@ def scratch_url(app, tmp_path):
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def search_index(app, tmp_path):
+    """This test's own copy of the session's search index: the database rolls back after each
+    test, files do not, so a test that commits must not change what later tests search."""
+    copy = tmp_path / "index"
+    shutil.copytree(app.config["INDEX_DIR"], copy, symlinks=True)
+    original = app.extensions["casebank.search"]
+    indexes = SearchIndexes(copy, app.config["ENCRYPTION_KEY"])
+    app.extensions["casebank.search"] = indexes
+    try:
+        yield indexes
+    finally:
+        indexes.close()
+        app.extensions["casebank.search"] = original

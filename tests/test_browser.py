@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from casebank import create_app
 from casebank.extensions import db
+from casebank.search import rebuild, search_indexes
 from casebank.services import accounts
 from casebank.services.demo import load_demo
 
@@ -41,18 +42,23 @@ pytestmark = [
 def live_server(tmp_path_factory):
     """The app on its own SQLite database with the demo data, served on a free loopback port."""
     path = tmp_path_factory.mktemp("live")
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'live.db'}"})
+    app = create_app(
+        "testing",
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'live.db'}", "INDEX_DIR": path / "index"},
+    )
     with app.app_context(), app.test_request_context():
         upgrade()
         load_demo()
         accounts.create_user(OFFICER, ["officer"], password=PASSWORD)
         db.session.commit()
+        rebuild()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+    search_indexes(app).close()
     with app.app_context():
         db.engine.dispose()
 

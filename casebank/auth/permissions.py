@@ -54,6 +54,13 @@ SECURITY_PUBLIC = {
 }  # fmt: skip
 SECURITY_SIGNED_IN = {"change_password", "mf_recovery_codes"}
 
+
+def can_search_restricted(user):
+    """Officers search the restricted index (every published case study, restricted notes too);
+    everyone else searches the public one."""
+    return is_officer(user)
+
+
 ENDPOINT_RULES = {
     "static": anyone,
     "health.healthz": anyone,
@@ -92,6 +99,8 @@ ENDPOINT_RULES = {
     "editorial.download": is_editor,
     **{f"security.{name}": anyone for name in SECURITY_PUBLIC},
     **{f"security.{name}": authenticated for name in SECURITY_SIGNED_IN},
+    "public.search": anyone,
+    "api.search": anyone,
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {

@@ -9,6 +9,7 @@ from casebank.models.document import (
     risk_indicator_conventions,
     risk_indicator_hs_codes,
 )
+from casebank.models.index_outbox import IndexOutbox
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
 from casebank.models.user import AccessRequest, Role, RoleName, User, roles_users
@@ -28,6 +29,7 @@ __all__ = [
     "roles_users",
     "Convention",
     "HSCode",
+    "IndexOutbox",
     "Partner",
     "case_study_conventions",
     "case_study_hs_codes",

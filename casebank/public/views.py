@@ -1,7 +1,9 @@
 """Views of the public catalogue: parse the request, ask the catalogue service, render."""
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, make_response, render_template, request
 
+from casebank import search as case_search
+from casebank.auth import permissions
 from casebank.downloads import file_response
 from casebank.public import bp
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, CaseStudySchema
@@ -46,6 +48,7 @@ def case_detail(reference):
         conventions={c.code: c for c in case.conventions},
         hs_codes={h.code: h for h in case.hs_codes},
         partner=case.partner,
+        similar=case_search.similar_cases(case.id),
     )
 
 
@@ -84,3 +87,29 @@ def document_list():
 def document_download(document_id):
     # Restricted and draft documents answer 404 here, for everyone, like missing ones.
     return file_response(documents.get_document(document_id, PUBLIC) or abort(404))
+
+
+@bp.get("/search")
+def search():
+    user = permissions.current_user()
+    results, error = None, None
+    try:
+        search_request = case_search.SearchRequest.from_args(request.args)
+        if search_request.text or search_request.facets:
+            results = case_search.search_for(user, search_request)
+    except case_search.BadQuery as bad:
+        error = str(bad)
+    except case_search.SearchUnavailable:
+        error = "Search is not available right now (its index is being built); try again soon."
+    response = make_response(
+        render_template(
+            "public/search.html",
+            results=results,
+            error=error,
+            query=(request.args.get("q") or "")[: case_search.MAX_QUERY_LENGTH],
+            conventions={c.code: c.short_name for c in catalogue.all_conventions()},
+        )
+    )
+    if permissions.can_search_restricted(user):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,16 +1,116 @@
-"""Full-text search over case studies, behind a small interface (Whoosh today)."""
+"""Full-text search over case studies, behind a small interface (Whoosh today).
 
-from whoosh import index
-from whoosh.filedb.filestore import FileStorage
+Views and commands use only what this module exports: search_for(user, request),
+similar_cases(reference), index_cases(ids), rebuild(), check(), index_status(). Anonymous
+visitors and partners search the public index, which holds public text only; officers search
+the restricted index, and their searches are recorded.
+"""
+
+import hashlib
+import hmac
+import logging
+
+from casebank.auth import permissions
+from casebank.search.engine import PUBLIC, RESTRICTED, SearchUnavailable
+from casebank.search.outbox import (
+    apply_outbox,
+    check_index,
+    rebuild,
+    search_indexes,
+    search_session,
+    write_cases,
+)
+from casebank.search.querying import (
+    MAX_QUERY_LENGTH,
+    BadQuery,
+    SearchRequest,
+    more_like,
+    run_search,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "MAX_QUERY_LENGTH",
+    "BadQuery",
+    "SearchRequest",
+    "SearchUnavailable",
+    "apply_outbox",
+    "audience_of",
+    "check_index",
+    "index_case",
+    "index_cases",
+    "index_status",
+    "rebuild",
+    "record_restricted_search",
+    "remove_case",
+    "search_for",
+    "search_indexes",
+    "similar_cases",
+]
 
 
-def index_status(index_dir):
-    """What /healthz reports about the search index in index_dir."""
-    if not index_dir.is_dir() or not index.exists_in(str(index_dir)):
-        return {"status": "missing"}
+def audience_of(user):
+    return RESTRICTED if permissions.can_search_restricted(user) else PUBLIC
+
+
+def record_restricted_search(user, request):
+    """The one place restricted searches are recorded: the audit log.
+
+    The words themselves are not stored (the audit log is not encrypted, and an officer may
+    type restricted details such as a container number); a keyed fingerprint lets an
+    investigator check whether a given query was run, without the log revealing it.
+    """
+    from flask import current_app
+
+    from casebank.auth.audit_trail import audit_request
+
+    key = current_app.config["SECRET_KEY"].encode()
+    text = " ".join((request.text or "").lower().split())
+    fingerprint = hmac.new(key, b"search:" + text.encode(), hashlib.sha256).hexdigest()
+    audit_request(
+        "restricted.search", actor=user, query_fingerprint=fingerprint,
+        query_length=len(text), facets=dict(request.facets),
+    )  # fmt: skip
+
+
+def search_for(user, request):
+    """Run request against the index this user may read."""
+    audience = audience_of(user)
+    if audience == RESTRICTED:
+        record_restricted_search(user, request)
+    searcher = search_indexes().searcher(audience)
+    return run_search(searcher, request, audience)
+
+
+def similar_cases(case_id, top=5):
+    """Public case studies like a public one ("more like this" on the public case page)."""
+    from casebank.search.documents import key_of
+
     try:
-        # supports_mmap=False: opening is then cheap (see SEARCH-NOTES.md)
-        ix = FileStorage(str(index_dir), supports_mmap=False).open_index()
-        return {"status": "ok", "documents": ix.doc_count()}
-    except Exception as error:  # noqa: BLE001 - any failure to open is what we report
-        return {"status": "error", "error": type(error).__name__}
+        searcher = search_indexes().searcher(PUBLIC)
+    except SearchUnavailable:
+        return []
+    return more_like(searcher, key_of(case_id), top)
+
+
+def index_case(case):
+    index_cases([case.id])
+
+
+def remove_case(case_id):
+    """Remove a case study from both indexes (it is gone, or no longer searchable)."""
+    index_cases([case_id])
+
+
+def index_cases(ids):
+    """Bring both indexes in line with the current state of these case studies now (each is
+    written, rewritten or removed as the database says)."""
+    indexes = search_indexes()
+    with search_session() as session, indexes.writers() as writers:
+        write_cases(session, writers, list(ids))
+
+
+def index_status(app=None):
+    """What /healthz reports about the search indexes."""
+    return search_indexes(app).status()

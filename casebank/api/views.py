@@ -1,0 +1,49 @@
+"""JSON views: parse the request, call the search interface, serialise."""
+
+from flask import jsonify, request, url_for
+
+from casebank import search as case_search
+from casebank.api import bp
+from casebank.auth import permissions
+
+
+@bp.get("/search")
+def search():
+    user = permissions.current_user()
+    try:
+        search_request = case_search.SearchRequest.from_args(request.args)
+        results = case_search.search_for(user, search_request)
+    except case_search.BadQuery as bad:
+        return jsonify(error="Bad Request", message=str(bad)), 400
+    except case_search.SearchUnavailable:
+        return jsonify(error="Service Unavailable", message="The search index is not ready."), 503
+    response = jsonify(search_json(results))
+    if permissions.can_search_restricted(user):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def search_json(results):
+    return {
+        "query": results.request.text,
+        "total": results.total,
+        "page": results.request.page,
+        "pages": results.pages,
+        "notices": results.request.notices,
+        "suggestion": results.suggestion,
+        "facets": {name: dict(counts) for name, counts in results.facets.items()},
+        "hits": [
+            {
+                "kind": hit.fields["kind"],
+                "reference": hit.reference,
+                "title": hit.fields["title"],
+                "highlight": str(hit.snippet),  # escaped text; <mark> is the only markup
+                "country": hit.fields.get("seizing_country"),
+                "seizure_date": hit.fields.get("seizure_date"),
+                "url": url_for("public.case_detail", reference=hit.reference)
+                if hit.public
+                else None,
+            }
+            for hit in results.hits
+        ],
+    }

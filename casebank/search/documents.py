@@ -1,0 +1,153 @@
+"""A case study as search documents: one for the public index, one for the restricted index.
+
+The public document is built from the case's public record only (PUBLIC_CASE_FIELDS, the same
+field set the public case page is rendered from), so restricted text cannot reach it by a
+forgotten field. The restricted document adds what officers may read.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from casebank import codes
+from casebank.models import Convention, HSCode
+from casebank.models.vocab import (
+    CommodityCategory,
+    DetectionMethod,
+    TransportMode,
+    WorkflowStatus,
+)
+from casebank.schemas.case_study import (
+    PUBLIC_CASE_FIELDS,
+    RESTRICTED_CASE_FIELDS,
+    CaseStudySchema,
+)
+from casebank.search.engine import PUBLIC, RESTRICTED
+from casebank.services.case_transfer import case_record
+
+public_schema = CaseStudySchema(only=PUBLIC_CASE_FIELDS)
+restricted_schema = CaseStudySchema(only=RESTRICTED_CASE_FIELDS)
+
+# Free-text fields whose words go into the catch-all `text` field.
+TEXT_FIELDS = (
+    "place",
+    "species_scientific_name",
+    "species_common_name",
+    "substance_name",
+    "cas_number",
+    "ashrae_number",
+    "concealment_method",
+    "goods_disposition",
+    "court",
+    "charges",
+    "appeal_notes",
+    "lessons_learned",
+)
+COUNTRY_FIELDS = ("origin_countries", "transit_countries", "destination_countries")
+
+
+@dataclass(frozen=True)
+class ReferenceNames:
+    """Names of conventions and HS codes, read once per batch of documents."""
+
+    conventions: dict
+    hs_codes: dict
+
+    @classmethod
+    def load(cls, session):
+        return cls(
+            conventions={
+                c.code: f"{c.short_name} {c.name}" for c in session.scalars(select(Convention))
+            },
+            hs_codes={h.code: h.description for h in session.scalars(select(HSCode))},
+        )
+
+
+def key_of(case_id):
+    return f"case:{case_id}"
+
+
+def is_searchable(case, audience):
+    """Which index a case study belongs in: the public one only when the public may read it."""
+    if audience == PUBLIC:
+        return case.is_public
+    return case.status == WorkflowStatus.PUBLISHED
+
+
+def case_document(case, audience, names):
+    """The document for audience, or None when the case study does not belong in that index."""
+    if not is_searchable(case, audience):
+        return None
+    schema = public_schema if audience == PUBLIC else restricted_schema
+    record = schema.dump(case_record(case))
+    document = document_from_record(record, names)
+    document.update(key=key_of(case.id), updated_at=case.updated_at.isoformat())
+    if audience == RESTRICTED:
+        document["access"] = str(case.access_level)
+    return document
+
+
+def document_from_record(record, names):
+    """Index fields from a case record (a dict of one schema's fields)."""
+    seizure_date = str(record["seizure_date"])
+    countries = [record["country"], *(c for f in COUNTRY_FIELDS for c in record.get(f) or [])]
+    conventions = record.get("conventions") or []
+    hs = record.get("hs_codes") or []
+    words = [record.get(f) for f in TEXT_FIELDS]
+    words += [codes.country_name(c) for c in dict.fromkeys(countries)]
+    words += [names.conventions.get(c, c) for c in conventions]
+    words += [f"{c} {codes.hs_digits(c)} {names.hs_codes.get(c, '')}" for c in hs]
+    words += record.get("agencies") or []
+    words += [
+        CommodityCategory.label_of(record["commodity_category"]),
+        DetectionMethod.label_of(record.get("detection_method")),
+        TransportMode.label_of(record.get("transport_mode"))
+        if record.get("transport_mode")
+        else "",
+    ]
+    notes = record.get("restricted_notes") or ""
+    document = {
+        "kind": "case",
+        "reference": record["reference"],
+        "title": record["title"],
+        "summary": record["summary"],
+        "narrative": record["narrative"],
+        "text": " ".join(w for w in words if w),
+        "species": " ".join(
+            n
+            for n in (record.get("species_scientific_name"), record.get("species_common_name"))
+            if n
+        ),
+        # Suggestions come from the words that name a case (the narrative would triple the
+        # indexing work for little gain); officers' suggestions include restricted notes.
+        "spell": " ".join(
+            w or ""
+            for w in (
+                record["title"],
+                record["summary"],
+                record.get("place"),
+                record.get("species_common_name"),
+                record.get("species_scientific_name"),
+                notes,
+            )
+        ),
+        "country": " ".join(dict.fromkeys(countries)),
+        "hs": " ".join(sorted({p for c in hs for p in hs_prefixes(c)})),
+        "convention": " ".join(conventions),
+        "seizing_country": record["country"],
+        "year": seizure_date[:4],
+        "seizure_date": seizure_date,
+        "transport_mode": record.get("transport_mode") or "",
+        "detection_method": record.get("detection_method") or "",
+        "prosecution_status": record.get("prosecution_status") or "",
+        "commodity": record["commodity_category"],
+    }
+    if notes:
+        document["restricted_notes"] = notes
+    return {k: v for k, v in document.items() if v != ""}
+
+
+def hs_prefixes(code):
+    """'2903.14' -> 29, 290, 2903, 29031, 290314: a query for any prefix finds the code."""
+    digits = codes.hs_digits(code)
+    return [digits[:n] for n in range(2, len(digits) + 1)]

@@ -1,0 +1,260 @@
+"""The two Whoosh indexes, their schema and analysers, and how they are opened and written.
+
+Layout under INDEX_DIR: one directory per build ("generation"), each holding a `public` and a
+`restricted` index, and a `current` symlink naming the live generation. A rebuild fills a new
+generation beside the live one and swaps the symlink, so search stays available meanwhile.
+The public index holds only public text; the restricted one is sealed on disk (storage.py).
+"""
+
+import logging
+import os
+import secrets
+import shutil
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.support.charset import accent_map
+from whoosh.util.filelock import FileLock
+
+from casebank.crypto import Keyring
+from casebank.search.storage import PlainStorage, SealedStorage
+
+log = logging.getLogger(__name__)
+
+PUBLIC, RESTRICTED = "public", "restricted"
+AUDIENCES = (PUBLIC, RESTRICTED)
+CURRENT = "current"
+WRITE_LOCK = "MAIN_WRITELOCK"  # the lock Whoosh's SegmentWriter takes ("<indexname>_WRITELOCK")
+WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer before giving up
+# A save commits without merging (fast) until an index has this many segments; then the commit
+# merges the small ones. `flask casebank check-index` merges whatever is left.
+SEGMENTS_BEFORE_MERGE = 12
+
+
+class SearchUnavailable(Exception):
+    """The index is missing or cannot be opened; the page says so instead of failing."""
+
+
+def english_analyzer():
+    """English words, stemmed, accents folded (so 'Tiétar' and 'tietar' meet)."""
+    return (
+        RegexTokenizer()
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter()
+        | StemFilter(lang="en")
+    )
+
+
+def spelling_analyzer():
+    """Unstemmed, folded words: what "did you mean" proposes must be a real word."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def build_schema():
+    english = english_analyzer()
+    return Schema(
+        key=ID(stored=True, unique=True),
+        kind=ID(stored=True, sortable=True),
+        reference=ID(stored=True),
+        title=TEXT(analyzer=english, stored=True, field_boost=3.0),
+        summary=TEXT(analyzer=english, stored=True, field_boost=1.5),
+        narrative=TEXT(analyzer=english, stored=True),
+        text=TEXT(analyzer=english),
+        restricted_notes=TEXT(analyzer=english, stored=True),
+        species=TEXT(analyzer=english, stored=True),
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True),
+        country=KEYWORD(lowercase=False),
+        hs=KEYWORD(lowercase=False),
+        convention=KEYWORD(stored=True, lowercase=False),
+        seizing_country=ID(stored=True, sortable=True),
+        year=ID(stored=True, sortable=True),
+        seizure_date=ID(stored=True, sortable=True),
+        transport_mode=ID(stored=True, sortable=True),
+        detection_method=ID(stored=True, sortable=True),
+        prosecution_status=ID(stored=True, sortable=True),
+        commodity=ID(stored=True, sortable=True),
+        updated_at=STORED(),
+        access=STORED(),  # stored, never indexed: it cannot be queried
+    )
+
+
+SCHEMA = build_schema()
+
+
+class SearchIndexes:
+    """The live generation's two indexes: opening, writing with retries, cached searchers."""
+
+    def __init__(self, index_dir, keyring_text):
+        self.index_dir = Path(index_dir)
+        self.keyring_text = keyring_text
+        self.keyring = Keyring.from_text(keyring_text)
+        self._local = threading.local()
+        self._searchers = set()  # every thread's cached searchers, so close() can close them
+        self._searchers_lock = threading.Lock()
+
+    # -- generations ---------------------------------------------------------------------
+    def current_generation(self):
+        link = self.index_dir / CURRENT
+        if not link.is_symlink():
+            return None
+        target = self.index_dir / os.readlink(link)
+        return target if target.is_dir() else None
+
+    def exists(self):
+        generation = self.current_generation()
+        return generation is not None and all(
+            index.exists(self.storage(generation, a)) for a in AUDIENCES
+        )
+
+    def storage(self, generation, audience):
+        path = Path(generation) / audience
+        if audience == RESTRICTED:
+            return SealedStorage(path, self.keyring)
+        return PlainStorage(path)
+
+    def new_generation(self):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        generation = self.index_dir / f"gen-{stamp}-{secrets.token_hex(3)}"
+        for audience in AUDIENCES:
+            (generation / audience).mkdir(parents=True)
+            self.storage(generation, audience).create_index(SCHEMA)
+        return generation
+
+    @contextmanager
+    def rebuilding(self):
+        """Hold the rebuild lock (a second `reindex` waits for the first to finish)."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.index_dir / "REBUILD_LOCK"))
+        lock.acquire(blocking=True)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def swap(self, generation):
+        """Make generation live, atomically (readers see the old or the new, never neither)."""
+        temporary = self.index_dir / f"{CURRENT}.{secrets.token_hex(4)}"
+        os.symlink(Path(generation).name, temporary)
+        os.replace(temporary, self.index_dir / CURRENT)
+        log.info("search index generation %s is live", Path(generation).name)
+
+    def remove_old_generations(self, keep=2):
+        """Delete all but the newest `keep` generations (the previous one serves late readers)."""
+        live = self.current_generation()
+        generations = sorted(p for p in self.index_dir.glob("gen-*") if p.is_dir())
+        for old in generations[:-keep]:
+            if live is None or old.resolve() != live.resolve():
+                shutil.rmtree(old, ignore_errors=True)
+
+    def open(self, generation, audience):
+        return self.storage(generation, audience).open_index(schema=SCHEMA)
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def writers(self, generation=None, timeout=WRITER_TIMEOUT, merge=None, **options):
+        """Writers on both indexes of a generation (the live one by default), locked in a fixed
+        order; commits both on success, cancels both on error. Raises LockError on timeout.
+        merge: True or False, or None to merge only once segments have piled up."""
+        deadline = time.monotonic() + timeout
+        while True:
+            live = generation or self.current_generation()
+            if live is None:
+                raise SearchUnavailable("no search index; run `flask casebank reindex`")
+            with ExitStack() as stack:
+                opened = {}
+                for audience in AUDIENCES:
+                    remaining = max(deadline - time.monotonic(), 0.0)
+                    writer = self.open(live, audience).writer(
+                        timeout=remaining, delay=0.02, **options
+                    )
+                    stack.callback(cancel_quietly, writer)
+                    opened[audience] = writer
+                # A rebuild may have swapped generations while we waited for the locks.
+                if generation is None and self.current_generation() != live:
+                    continue
+                yield opened
+                for audience in AUDIENCES:
+                    writer = opened[audience]
+                    piled_up = len(writer.segments) >= SEGMENTS_BEFORE_MERGE
+                    writer.commit(optimize=False, merge=piled_up if merge is None else merge)
+                stack.pop_all()
+                return
+
+    @contextmanager
+    def locked(self, generation):
+        """Hold both write locks of a generation (so nobody writes into it while it is retired)."""
+        locks = [self.storage(generation, a).lock(WRITE_LOCK) for a in AUDIENCES]
+        acquired = []
+        try:
+            for lock in locks:
+                if not lock.acquire(blocking=True):
+                    raise LockError("could not lock the search index")
+                acquired.append(lock)
+            yield
+        finally:
+            for lock in acquired:
+                lock.release()
+
+    # -- reading -------------------------------------------------------------------------
+    def searcher(self, audience):
+        """This thread's searcher on the live index, reopened only when the index changed."""
+        generation = self.current_generation()
+        if generation is None:
+            raise SearchUnavailable("the search index has not been built yet")
+        cache = self._local.__dict__.setdefault("searchers", {})
+        cached = cache.get(audience)
+        try:
+            if cached and cached[0] == generation and cached[1].up_to_date():
+                return cached[1]
+            # Not Searcher.refresh(): it reuses segment readers and so misses new deletions
+            # in a segment it reuses. Opening afresh is cheap without mmap.
+            searcher = self.open(generation, audience).searcher()
+        except Exception as error:
+            raise SearchUnavailable(f"the search index cannot be opened: {error!r}") from error
+        if cached:
+            with self._searchers_lock:
+                self._searchers.discard(cached[1])
+            cached[1].close()
+        with self._searchers_lock:
+            self._searchers.add(searcher)
+        cache[audience] = (generation, searcher)
+        return searcher
+
+    def close(self):
+        """Close every cached searcher (their files stay open until then)."""
+        with self._searchers_lock:
+            searchers, self._searchers = self._searchers, set()
+        for searcher in searchers:
+            searcher.close()
+        self._local = threading.local()
+
+    def status(self):
+        generation = self.current_generation()
+        if generation is None:
+            return {"status": "missing"}
+        try:
+            counts = {a: self.open(generation, a).doc_count() for a in AUDIENCES}
+        except Exception as error:  # noqa: BLE001 - any failure to open is what we report
+            return {"status": "error", "error": type(error).__name__}
+        return {"status": "ok", "generation": generation.name, "documents": counts}
+
+
+def cancel_quietly(writer):
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - cancelling after a failure must not hide the failure
+        log.warning("could not cancel a search index writer", exc_info=True)

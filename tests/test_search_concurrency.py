@@ -1,0 +1,117 @@
+"""Several processes writing the indexes at once lose nothing and see no LockError; a process
+killed in the middle of a commit leaves indexes that open, with everything committed kept."""
+
+import multiprocessing
+import os
+import signal
+
+import pytest
+
+from casebank.crypto import new_master_key
+from casebank.search.engine import AUDIENCES, SearchIndexes
+from casebank.search.storage import PlainStorage, SealedStorage
+
+pytestmark = pytest.mark.no_db
+# spawn, not fork: a forked child would share the parent's database connections and threads.
+SPAWN = multiprocessing.get_context("spawn")
+
+
+def document(writer, number):
+    return {
+        "key": f"case:{writer}-{number}",
+        "kind": "case",
+        "reference": f"W{writer}-{number}",
+        "title": f"writer {writer} document {number}",
+        "summary": "a summary",
+        "narrative": "concurrent writers sample narrative",
+    }
+
+
+def write_documents(index_dir, key, writer, count):
+    indexes = SearchIndexes(index_dir, key)
+    for number in range(count):
+        with indexes.writers() as writers:
+            for w in writers.values():
+                w.update_document(**document(writer, number))
+
+
+def crash_while_committing(index_dir, key, storage_name):
+    """Write one document, and die (SIGKILL) in the middle of writing the index files."""
+    storage = {"public": PlainStorage, "restricted": SealedStorage}[storage_name]
+    original = storage.create_file
+    calls = []
+
+    def dying(self, name, *args, **kwargs):
+        calls.append(name)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(self, name, *args, **kwargs)
+
+    storage.create_file = dying
+    write_documents(index_dir, key, "crash", 1)
+
+
+@pytest.fixture
+def indexes(tmp_path):
+    key = new_master_key()
+    indexes = SearchIndexes(tmp_path, key)
+    indexes.swap(indexes.new_generation())
+    yield indexes
+    indexes.close()
+
+
+def run(target, *args):
+    process = SPAWN.Process(target=target, args=args)
+    process.start()
+    return process
+
+
+def stored_references(indexes, audience):
+    with indexes.open(indexes.current_generation(), audience).searcher() as searcher:
+        return sorted(f["reference"] for f in searcher.all_stored_fields())
+
+
+def test_concurrent_writers_lose_no_update(indexes):
+    key = indexes.keyring_text
+    processes = [run(write_documents, str(indexes.index_dir), key, w, 12) for w in range(4)]
+    for process in processes:
+        process.join(120)
+    assert [p.exitcode for p in processes] == [0, 0, 0, 0]  # no LockError escaped
+    expected = sorted(f"W{w}-{n}" for w in range(4) for n in range(12))
+    for audience in AUDIENCES:
+        assert stored_references(indexes, audience) == expected
+
+
+@pytest.mark.parametrize("storage_name", ["public", "restricted"])
+def test_a_writer_killed_mid_commit_leaves_indexes_that_open(indexes, storage_name):
+    key = indexes.keyring_text
+    write_documents(str(indexes.index_dir), key, "before", 3)
+    process = run(crash_while_committing, str(indexes.index_dir), key, storage_name)
+    process.join(60)
+    assert process.exitcode == -signal.SIGKILL
+    for audience in AUDIENCES:  # both open, with what was committed before the crash
+        assert {"Wbefore-0", "Wbefore-1", "Wbefore-2"} <= set(stored_references(indexes, audience))
+    assert "Wcrash-0" not in stored_references(indexes, "restricted")
+    # The lock died with the process: the next writer gets it and commits.
+    write_documents(str(indexes.index_dir), key, "after", 1)
+    for audience in AUDIENCES:
+        assert "Wafter-0" in stored_references(indexes, audience)
+        assert indexes.searcher(audience).doc_count() >= 4
+
+
+def test_a_large_restricted_build_spills_sealed_scratch_files(indexes):
+    """Whoosh spills sorted runs of postings to scratch files past limitmb; they hold terms,
+    so the sealed storage seals them too, and the build still reads them back."""
+    generation = indexes.current_generation()
+    writer = indexes.open(generation, "restricted").writer(limitmb=1)
+    words = " ".join(f"spillword{n}" for n in range(3000))
+    for n in range(60):
+        writer.add_document(**{**document("spill", n), "narrative": words})
+    writer.commit()
+    with indexes.open(generation, "restricted").searcher() as searcher:
+        assert searcher.doc_count() == 60
+        assert ("narrative", "spillword2999") in searcher.reader()
+    on_disk = b"".join(
+        p.read_bytes() for p in (generation / "restricted").rglob("*") if p.is_file()
+    )
+    assert b"spillword" not in on_disk

@@ -1,0 +1,176 @@
+"""The indexes follow the database after each commit, survive a failed index write, and can be
+checked, repaired and rebuilt beside the live index."""
+
+import pytest
+from sqlalchemy import func, select
+
+from casebank.extensions import db
+from casebank.models import CaseStudy, IndexOutbox
+from casebank.search import check_index, index_cases, rebuild
+from casebank.search.documents import key_of
+from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
+from tests.factories import make_case
+from tests.search_helpers import Officer, references, search
+
+WORD = "zanzibarquill"
+
+
+def found(word, user=None):
+    return references(search(word, user=user))
+
+
+def queued():
+    return db.session.scalar(select(func.count()).select_from(IndexOutbox))
+
+
+def queued_cases():
+    return set(db.session.scalars(select(IndexOutbox.case_study_id)))
+
+
+def test_a_new_case_is_searchable_after_commit():
+    case = make_case(narrative=f"Seized {WORD} in a container.")
+    assert found(WORD) == []  # flushed, not committed: the index waits for the commit
+    db.session.commit()
+    assert found(WORD) == [case.reference]
+    assert queued() == 0
+
+
+def test_an_update_replaces_the_old_text():
+    case = make_case(title=f"Old {WORD} title")
+    db.session.commit()
+    case.title = "Completely different heading"
+    db.session.commit()
+    assert found(WORD) == []
+    assert found("completely different heading") == [case.reference]
+
+
+def test_a_deleted_case_leaves_both_indexes():
+    case = make_case(narrative=f"The {WORD} case.")
+    db.session.commit()
+    db.session.delete(case)
+    db.session.commit()
+    assert found(WORD) == [] and found(WORD, Officer()) == []
+
+
+def test_unpublish_publish_and_restrict():
+    case = make_case(narrative=f"The {WORD} case.")
+    db.session.commit()
+    case.status = "withdrawn"
+    db.session.commit()
+    assert found(WORD) == [] and found(WORD, Officer()) == []
+    case.status = "published"
+    db.session.commit()
+    assert found(WORD) == [case.reference] == found(WORD, Officer())
+    case.access_level = "restricted"
+    db.session.commit()
+    assert found(WORD) == [] and found(WORD, Officer()) == [case.reference]
+
+
+def test_a_draft_is_in_neither_index():
+    make_case(narrative=f"The {WORD} draft.", status="draft")
+    db.session.commit()
+    assert found(WORD) == [] and found(WORD, Officer()) == []
+
+
+def test_a_rolled_back_change_queues_nothing():
+    make_case(narrative=f"The {WORD} case.")
+    db.session.rollback()
+    assert queued() == 0 and found(WORD) == []
+
+
+def test_a_failed_index_write_keeps_the_database_write_and_is_repaired(monkeypatch):
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(SearchIndexes, "writers", broken)
+    case = make_case(narrative=f"The {WORD} case.")
+    db.session.commit()  # does not raise: the database write stands
+    assert db.session.get(CaseStudy, case.id) is not None
+    assert queued_cases() == {case.id} and found(WORD) == []
+    monkeypatch.undo()
+    other = make_case(title="The next save")
+    db.session.commit()  # the next commit applies what was left queued
+    assert found(WORD) == [case.reference] and found("next save")[0] == other.reference
+    assert queued() == 0
+
+
+def test_check_index_reports_and_repairs_drift(search_index):
+    case = db.session.scalar(select(CaseStudy).filter_by(reference="CB-2019-001"))
+    with search_index.writers() as writers:
+        writers[PUBLIC].delete_by_term("key", key_of(case.id))
+        writers[RESTRICTED].delete_by_term("key", key_of(case.id))
+    assert "CB-2019-001" not in found("pangolin")
+    report = check_index(repair=False)
+    assert report[PUBLIC]["missing"] == 1 and report[RESTRICTED]["missing"] == 1
+    assert check_index()["repaired"] == 1
+    assert found("pangolin")[0] == "CB-2019-001"
+    assert check_index(repair=False)[PUBLIC] == {"missing": 0, "extra": 0, "stale": 0}
+
+
+def test_index_cases_brings_one_case_in_line_now():
+    case = make_case(narrative=f"The {WORD} case.")
+    db.session.flush()
+    index_cases([case.id])  # e.g. a repair script: no commit needed to index what it reads
+    assert found(WORD) == [case.reference]
+
+
+def test_rebuild_builds_beside_the_live_index_and_swaps(search_index):
+    before = search_index.current_generation()
+    searcher = search_index.searcher(PUBLIC)  # a search in progress during the rebuild
+    result = rebuild()
+    assert search_index.current_generation() != before
+    assert result["documents"] == db.session.scalar(select(func.count(CaseStudy.id)))
+    assert searcher.doc_count() > 0  # the old generation still answers
+    assert found("pangolin")[0] == "CB-2019-001"
+    rebuild()
+    rebuild()
+    assert len(list(search_index.index_dir.glob("gen-*"))) == 2  # the live one and the previous
+
+
+def test_reindex_and_check_index_commands(runner, search_index):
+    result = runner.invoke(args=["casebank", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt" in result.output
+    result = runner.invoke(args=["casebank", "reindex", "--if-missing"])
+    assert "not rebuilt" in result.output
+    result = runner.invoke(args=["casebank", "check-index"])
+    assert result.exit_code == 0 and "public: 0 missing, 0 extra, 0 out of date" in result.output
+
+
+def test_reindex_if_missing_builds_a_missing_index(runner, search_index):
+    (search_index.index_dir / "current").unlink()
+    assert not search_index.exists()
+    result = runner.invoke(args=["casebank", "reindex", "--if-missing"])
+    assert result.exit_code == 0 and search_index.exists()
+
+
+def test_without_an_index_the_search_page_says_so(client, search_index):
+    (search_index.index_dir / "current").unlink()
+    response = client.get("/search?q=pangolin")
+    assert response.status_code == 200 and "not available" in response.get_data(as_text=True)
+    assert client.get("/healthz").get_json()["index"] == {"status": "missing"}
+
+
+def test_healthz_reports_both_indexes(client):
+    index = client.get("/healthz").get_json()["index"]
+    assert index["status"] == "ok" and index["documents"][PUBLIC] < index["documents"][RESTRICTED]
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "<b>bold</b> & co"])
+def test_snippets_escape_everything_but_the_marks(client, text):
+    make_case(narrative=f"{WORD} {text} {WORD}.")
+    db.session.commit()
+    page = client.get(f"/search?q={WORD}").get_data(as_text=True)
+    assert f"<mark>{WORD}</mark>" in page
+    assert text not in page and "&lt;" in page
+
+
+def test_an_index_that_cannot_be_opened_is_rebuilt_by_check_index(runner, search_index):
+    public = search_index.current_generation() / "public"
+    for toc in public.glob("*.toc"):
+        toc.write_bytes(b"garbage")
+    assert search_index.status()["status"] == "error"
+    result = runner.invoke(args=["casebank", "check-index"])
+    assert result.exit_code == 0 and "rebuilding" in result.output
+    assert search_index.status()["status"] == "ok"
+    assert found("pangolin")[0] == "CB-2019-001"

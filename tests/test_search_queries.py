@@ -1,0 +1,205 @@
+"""Search over the demo data: relevance, HS codes, synonyms, facets, highlights, suggestions,
+pagination, the field allow-list and bad queries."""
+
+import pytest
+
+from casebank.services.demo import demo_case_records
+from tests.search_helpers import references, search
+
+PUBLIC = [r for r in demo_case_records() if r["access_level"] == "public"]
+
+
+def public_with(predicate):
+    return {r["reference"] for r in PUBLIC if predicate(r)}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("pangolin scales", "CB-2019-001"),
+        ("glass eels suitcases", "CB-2023-003"),
+        ("orchids", "CB-2015-015"),
+        ("sea cucumbers", "CB-2019-013"),
+        ("radiated tortoises", "CB-2015-014"),
+        ('"methyl bromide"', "CB-2022-105"),
+        ("red sanders", "CB-2022-012"),
+        ("totoaba", "CB-2023-004"),
+        ("orangutan", "CB-2019-008"),
+    ],
+)
+def test_the_right_case_comes_first(query, expected_first):
+    assert references(search(query))[0] == expected_first
+
+
+def test_stemming_and_accent_folding():
+    assert "CB-2015-014" in references(search("tortoise"))
+    assert references(search("tietar")) == references(search("Tiétar")) != []
+
+
+@pytest.mark.parametrize(
+    ("query", "prefix"), [("2903", "2903"), ("hs:2903", "2903"), ("hs:29", "29")]
+)
+def test_hs_heading_finds_every_code_below_it(query, prefix):
+    expected = public_with(lambda r: any(c.startswith(prefix) for c in r["hs_codes"]))
+    found = {h.reference for p in (1, 2) for h in search(query, page=p).hits}
+    assert len(expected) > 1 and expected <= found
+
+
+@pytest.mark.parametrize("written", ["2903.71", "290371", "hs:2903.71", "hs:290371"])
+def test_hs_subheading_in_any_spelling(written):
+    expected = public_with(lambda r: "2903.71" in r["hs_codes"])
+    assert expected
+    assert expected <= set(references(search(written)))
+
+
+def test_hs_five_digit_prefix():
+    expected = public_with(lambda r: any(c.startswith("2903.7") for c in r["hs_codes"]))
+    assert set(references(search("hs:29037"))) == expected
+
+
+@pytest.mark.parametrize("word", ["ozone", "ODS", "Montreal", "convention:montreal", "hfc"])
+def test_montreal_protocol_synonyms(word):
+    expected = public_with(lambda r: "MONTREAL" in r["conventions"])
+    results = search(word)
+    assert results.total >= len(expected)
+    found = {h.reference for p in range(1, results.pages + 1) for h in search(word, page=p).hits}
+    assert expected <= found
+
+
+@pytest.mark.parametrize("word", ["wildlife", "CITES", "convention:cites"])
+def test_cites_synonyms(word):
+    expected = public_with(lambda r: "CITES" in r["conventions"])
+    assert search(word).total >= len(expected)
+
+
+@pytest.mark.parametrize("query", ["country:SG", "country:Singapore", "Singapore", "SG"])
+def test_country_by_name_or_iso_code(query):
+    expected = public_with(lambda r: r["country"] == "SG")
+    assert expected <= set(references(search(query)))
+
+
+@pytest.mark.parametrize("query", ["species:Cacatua", "Cacatua sulphurea", "yellow-crested"])
+def test_species_by_scientific_or_common_name(query):
+    assert references(search(query))[0] == "CB-2015-007"
+
+
+def test_facets_count_the_results_and_narrow_them():
+    results = search("ozone")
+    conventions = dict(results.facets["convention"])
+    assert conventions["MONTREAL"] == results.total
+    countries = dict(results.facets["country"])
+    narrowed = search("ozone", country="US")
+    assert narrowed.total == countries["US"] > 0
+    assert dict(narrowed.facets["country"]) == {"US": countries["US"]}
+    assert dict(results.facets["kind"]) == {"case": results.total}
+
+
+def test_facet_only_search_lists_everything_public_newest_first():
+    results = search("", kind="case")
+    assert results.total == len(PUBLIC)
+    dates = [h.fields["seizure_date"] for h in results.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_pagination_covers_every_result_once():
+    first = search("", kind="case")
+    seen = [
+        ref
+        for page in range(1, first.pages + 1)
+        for ref in references(search("", kind="case", page=page))
+    ]
+    assert len(seen) == len(set(seen)) == len(PUBLIC)
+
+
+def test_sort_by_date():
+    newest = [h.fields["seizure_date"] for h in search("cylinders", sort="newest").hits]
+    oldest = [h.fields["seizure_date"] for h in search("cylinders", sort="oldest").hits]
+    assert newest == sorted(newest, reverse=True) and oldest == sorted(oldest)
+
+
+def test_highlights_mark_the_words_and_escape_the_rest():
+    hit = search("pangolin").hits[0]
+    assert "<mark>pangolin" in hit.snippet
+    assert "<mark>pangolin</mark>" in hit.title
+    assert "<script" not in hit.snippet
+
+
+def test_did_you_mean_proposes_an_indexed_word():
+    assert search("pangolni").suggestion == "pangolin"
+    assert search("pangolin").suggestion is None
+
+
+@pytest.mark.parametrize(
+    "query", ["access:restricted", "access_level:public", "status:draft", "key:case", "kind:case"]
+)
+def test_only_known_fields_can_be_queried(query):
+    # An unknown `name:` is plain text: it cannot select documents by an internal field.
+    assert search(query).total == search(query.replace(":", " ")).total
+
+
+def test_search_page_renders_results_facets_and_highlights(client):
+    response = client.get("/search?q=pangolin")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<mark>pangolin</mark>" in page
+    assert "Narrow the results" in page and "/search?q=pangolin&amp;country=SG" in page
+    assert "<script" not in page and "style=" not in page
+
+
+def test_every_page_has_the_search_box(client):
+    for url in ("/", "/cases", "/conventions", "/about", "/search"):
+        assert 'action="/search"' in client.get(url).get_data(as_text=True)
+
+
+def test_did_you_mean_on_the_page(client):
+    page = client.get("/search?q=pangolni").get_data(as_text=True)
+    assert "Did you mean" in page and "q=pangolin" in page
+
+
+def test_more_like_this_on_the_case_page(client):
+    page = client.get("/cases/CB-2020-009").get_data(as_text=True)
+    assert "More like this" in page
+    section = page.split("More like this", 1)[1]
+    assert "/cases/CB-2020-010" in section  # the other rhino horn case
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"rhino horn', "quotation mark"),
+        ("*", "two letters"),
+        ("a*", "two letters"),
+        ("x" * 10_000, "too long"),
+        ("rhino\x00\x07 horn", "control characters"),
+        ("(((", ""),
+        ("AND OR NOT", ""),
+        ("title: hs: country:", ""),
+        ("^~!@#$%", ""),
+        ("pangolin OR", ""),
+    ],
+)
+def test_bad_queries_get_a_clear_message_never_a_500(client, query, message):
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+
+
+def test_the_json_api_answers_like_the_page(client):
+    body = client.get("/api/v1/search?q=pangolin").get_json()
+    assert body["total"] == search("pangolin").total
+    assert body["hits"][0]["reference"] == "CB-2019-001"
+    assert body["hits"][0]["url"] == "/cases/CB-2019-001"
+    assert "<mark>pangolin" in body["hits"][0]["highlight"]
+    assert body["facets"]["convention"] == {"CITES": body["total"]}
+
+
+def test_the_json_api_reports_a_bad_query_as_json(client):
+    response = client.get("/api/v1/search", query_string={"q": "x" * 10_000})
+    assert response.status_code == 400
+    assert "too long" in response.get_json()["message"]
+
+
+def test_an_empty_index_answers_with_no_results(search_index, app):
+    search_index.swap(search_index.new_generation())
+    results = search("pangolin")
+    assert results.total == 0 and results.hits == [] and results.facets["kind"] == []
