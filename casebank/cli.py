@@ -200,6 +200,9 @@ def rotate_keys_command():
     report = key_rotation.rotate_keys(db.session.commit, bar)
     audit_log.record("keys.rotated", actor=audit_log.SYSTEM, details=vars(report))
     db.session.commit()
+    # The restricted search index is sealed too: build it anew under the new key (the swap
+    # keeps search available meanwhile).
+    search.rebuild(iterate_with(progress_bar))
     left = key_rotation.values_left_to_rotate()
     click.echo(
         f"Re-wrapped {report.values} values, {report.totp_secrets} TOTP secrets, "

@@ -17,6 +17,7 @@ from casebank import create_app
 from casebank.crypto import DecryptionError, new_master_key
 from casebank.extensions import db
 from casebank.models import CaseStudy, Document
+from casebank.search import search_for
 from casebank.services import accounts, documents, key_rotation
 from casebank.services.case_transfer import import_cases
 from casebank.services.reference_data import load_partners, load_reference
@@ -128,6 +129,15 @@ def test_rotation_moves_everything_to_the_new_key(scratch):
     assert "0 left under old keys" in result.output
     after = scratch(new)
     assert CANARY_TEXT in read_case(after, "ENC-2")
+    with context(after):  # the sealed search index was rebuilt under the new key
+        from werkzeug.datastructures import MultiDict
+
+        from casebank.search.querying import SearchRequest
+
+        hits = search_for(
+            accounts.find_user(OFFICER), SearchRequest.from_args(MultiDict({"q": CANARY_TEXT}))
+        )
+        assert [h.reference for h in hits.hits] == ["ENC-2"]
     assert CANARY_FILE.encode() in read_document(after)
     with context(after):
         officer = accounts.find_user(OFFICER)
