@@ -7,6 +7,7 @@ from sqlalchemy import select
 from casebank.models import AuditEvent, CaseStudy
 from casebank.services import accounts, audit
 from tests.auth_actions import PASSWORD, ROLE_USERS
+from tests.factories import make_case
 
 
 def events(db, action):
@@ -81,3 +82,16 @@ def test_the_chain_stays_intact_through_real_use(auth, client, db):
     auth.login("officer")
     client.get("/restricted/cases")
     assert audit.verify_chain().intact
+
+
+def test_publishing_through_import_is_recorded(db):
+    case = make_case(status="draft")
+
+    def published():
+        return [e.actor_label for e in events(db, "case.published") if e.target_id == str(case.id)]
+
+    assert published() == []
+    make_case(reference=case.reference, status="published")
+    assert published() == ["system"]
+    make_case(reference=case.reference, status="published", title="Edited title")
+    assert published() == ["system"]  # an edit of a published case is not a new publication

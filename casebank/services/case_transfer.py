@@ -14,6 +14,7 @@ from pathlib import Path
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from casebank.auth.audit_trail import acting_user, audit_request
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, HSCode, Partner
 from casebank.models.case_study import utc_now
@@ -25,6 +26,7 @@ from casebank.schemas.case_study import (
     PUBLIC_CASE_FIELDS,
     CaseStudySchema,
 )
+from casebank.services import audit
 
 FORMATS = ("json", "csv")
 RELATION_FIELDS = ("conventions", "hs_codes", "partner")
@@ -137,7 +139,7 @@ def row_errors(row, messages, prefix=""):
 def import_cases(records, progress=no_progress):
     """Validate then write all records (create new references, update known ones). Flushes only."""
     cleaned = validate_records(records, progress)
-    result = ImportResult()
+    result, published = ImportResult(), []
     for data in progress(cleaned, "Writing"):
         case = db.session.scalar(select(CaseStudy).filter_by(reference=data["reference"]))
         if case is None:
@@ -146,8 +148,14 @@ def import_cases(records, progress=no_progress):
             result.created += 1
         else:
             result.updated += 1
+        was_published = case.status == WorkflowStatus.PUBLISHED
         apply_record(case, data)
+        if case.status == WorkflowStatus.PUBLISHED and not was_published:
+            published.append(case)
     db.session.flush()
+    actor = acting_user() or audit.SYSTEM
+    for case in published:
+        audit_request("case.published", target=case, actor=actor, via="import")
     return result
 
 
