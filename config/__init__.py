@@ -33,6 +33,8 @@ class BaseConfig:
     ABSOLUTE_TIMEOUT = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     RATELIMIT_HEADERS_ENABLED = True
+    # A moving window: a fixed one lets an attacker spend two budgets across a minute boundary.
+    RATELIMIT_STRATEGY = "moving-window"
 
     def __init__(self, environ=None):
         env = os.environ if environ is None else environ

@@ -44,5 +44,7 @@ def test_two_workers_share_one_login_budget(app, monkeypatch):
             db.engine.dispose()  # close its pooled connections now, not at interpreter exit
 
 
-def test_without_redis_limits_live_in_memory(app):
+def test_without_redis_limits_live_in_memory_in_a_moving_window(app):
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    # With fixed windows, attempts straddling a minute boundary would get two budgets.
+    assert app.config["RATELIMIT_STRATEGY"] == "moving-window"
