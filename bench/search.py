@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flask_login import AnonymousUserMixin  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from casebank import create_app  # noqa: E402
-from casebank.auth.permissions import ANONYMOUS  # noqa: E402
 from casebank.extensions import db  # noqa: E402
 from casebank.models import CaseStudy  # noqa: E402
 from casebank.models import case_study_conventions as convention_links  # noqa: E402
@@ -40,13 +40,19 @@ from casebank.services.reference_data import load_reference  # noqa: E402
 
 
 class Officer:
-    """A stand-in officer (logins arrive with the accounts work)."""
+    """A stand-in for a vetted officer: the bench measures search, not logins."""
 
     is_authenticated = True
-    id = "bench"
+    id = None  # the audit log records no actor for it
 
     def has_role(self, role):
         return role == "officer"
+
+    def has_restricted_access(self):
+        return True
+
+
+ANONYMOUS = AnonymousUserMixin()
 
 
 WORD = re.compile(r"[a-z][a-z-]{2,}")
