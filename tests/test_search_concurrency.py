@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from casebank.crypto import new_master_key
-from casebank.search.engine import AUDIENCES, SearchIndexes
+from casebank.search.engine import AUDIENCES, SEGMENTS_BEFORE_MERGE, SearchIndexes
 from casebank.search.storage import PlainStorage, SealedStorage
 
 pytestmark = pytest.mark.no_db
@@ -23,7 +23,7 @@ def document(writer, number):
         "reference": f"W{writer}-{number}",
         "title": f"writer {writer} document {number}",
         "summary": "a summary",
-        "narrative": "concurrent writers sample narrative",
+        "body": f"writer {writer} document {number} concurrent writers sample narrative",
     }
 
 
@@ -106,12 +106,34 @@ def test_a_large_restricted_build_spills_sealed_scratch_files(indexes):
     writer = indexes.open(generation, "restricted").writer(limitmb=1)
     words = " ".join(f"spillword{n}" for n in range(3000))
     for n in range(60):
-        writer.add_document(**{**document("spill", n), "narrative": words})
+        writer.add_document(**{**document("spill", n), "body": words})
     writer.commit()
     with indexes.open(generation, "restricted").searcher() as searcher:
         assert searcher.doc_count() == 60
-        assert ("narrative", "spillword2999") in searcher.reader()
+        assert ("body", "spillword2999") in searcher.reader()
     on_disk = b"".join(
         p.read_bytes() for p in (generation / "restricted").rglob("*") if p.is_file()
     )
     assert b"spillword" not in on_disk
+
+
+def segment_count(indexes, audience):
+    with indexes.open(indexes.current_generation(), audience).reader() as reader:
+        return len(reader.leaf_readers())
+
+
+def test_segments_piled_up_by_saves_are_merged_in_a_thread_once_saves_pause(indexes):
+    assert indexes.merge_later() is None  # nothing piled up yet
+    for number in range(SEGMENTS_BEFORE_MERGE):
+        with indexes.writers() as writers:  # one save: one small segment per index, no merge
+            for w in writers.values():
+                w.add_document(**document("pile", number))
+    assert segment_count(indexes, "public") == SEGMENTS_BEFORE_MERGE
+    postponed = indexes.merge_later(delay=60)
+    merge = indexes.merge_later(delay=0)  # a later save postpones the planned merge
+    merge.join(timeout=30)
+    assert postponed.finished.is_set()  # cancelled: a 60 s timer cannot have run by now
+    for audience in ("public", "restricted"):
+        assert segment_count(indexes, audience) < SEGMENTS_BEFORE_MERGE
+        assert len(stored_references(indexes, audience)) == SEGMENTS_BEFORE_MERGE
+    assert indexes.merge_later() is None

@@ -22,13 +22,14 @@ from casebank.schemas.case_study import (
     RESTRICTED_CASE_FIELDS,
     CaseStudySchema,
 )
+from casebank.search.analysis import titled
 from casebank.search.engine import PUBLIC, RESTRICTED
 from casebank.services.case_transfer import case_record
 
 public_schema = CaseStudySchema(only=PUBLIC_CASE_FIELDS)
 restricted_schema = CaseStudySchema(only=RESTRICTED_CASE_FIELDS)
 
-# Free-text fields whose words go into the catch-all `text` field.
+# Free-text fields whose words are searched with the title, summary and narrative.
 TEXT_FIELDS = (
     "place",
     "species_scientific_name",
@@ -110,9 +111,9 @@ def document_from_record(record, names):
         "kind": "case",
         "reference": record["reference"],
         "title": record["title"],
+        "body": titled(record["title"], record["summary"], record["narrative"], notes, *words),
         "summary": record["summary"],
         "narrative": record["narrative"],
-        "text": " ".join(w for w in words if w),
         "species": " ".join(
             n
             for n in (record.get("species_scientific_name"), record.get("species_common_name"))

@@ -17,19 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
-from whoosh.support.charset import accent_map
 from whoosh.util.filelock import FileLock
 
 from casebank.crypto import Keyring
+from casebank.search.analysis import LANGUAGES, FoldingStemmer, SpellingWords
 from casebank.search.storage import PlainStorage, SealedStorage
 
 log = logging.getLogger(__name__)
@@ -37,46 +30,45 @@ log = logging.getLogger(__name__)
 PUBLIC, RESTRICTED = "public", "restricted"
 AUDIENCES = (PUBLIC, RESTRICTED)
 CURRENT = "current"
+# Bumped whenever the schema or the analysers change: a generation built by older code then
+# counts as missing, and `flask casebank reindex --if-missing` (run by `make run`) rebuilds it.
+SCHEMA_VERSION = "2"
+VERSION_FILE = "SCHEMA_VERSION"
 WRITE_LOCK = "MAIN_WRITELOCK"  # the lock Whoosh's SegmentWriter takes ("<indexname>_WRITELOCK")
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer before giving up
-# A save commits without merging (fast) until an index has this many segments; then the commit
-# merges the small ones. `flask casebank check-index` merges whatever is left.
-SEGMENTS_BEFORE_MERGE = 12
+# A save commits a small segment of its own, without merging (fast). Every write and every new
+# searcher opens every segment, so they must not pile up: once an index has
+# SEGMENTS_BEFORE_MERGE, a thread merges the small ones (Whoosh's MERGE_SMALL policy) when
+# saves have paused for MERGE_DELAY seconds, so that a burst of saves does not wait for merges
+# (they hold the write lock); past SEGMENTS_MERGE_NOW it merges at once.
+SEGMENTS_BEFORE_MERGE = 6
+SEGMENTS_MERGE_NOW = 24
+MERGE_DELAY = 2.0
 
 
 class SearchUnavailable(Exception):
     """The index is missing or cannot be opened; the page says so instead of failing."""
 
 
-def english_analyzer():
-    """English words, stemmed, accents folded (so 'Tiétar' and 'tietar' meet)."""
-    return (
-        RegexTokenizer()
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter()
-        | StemFilter(lang="en")
-    )
-
-
-def spelling_analyzer():
-    """Unstemmed, folded words: what "did you mean" proposes must be a real word."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-
-
 def build_schema():
-    english = english_analyzer()
+    """One field to match words in (`body`, per language), small fields for what users may
+    name (title:, species:, country:, ...), and stored fields to show results from."""
+    english = FoldingStemmer("en")
+    body_fields = {
+        "body" if lang == "en" else f"body_{lang}": TEXT(analyzer=FoldingStemmer(lang))
+        for lang in LANGUAGES
+    }
     return Schema(
         key=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         reference=ID(stored=True),
-        title=TEXT(analyzer=english, stored=True, field_boost=3.0),
-        summary=TEXT(analyzer=english, stored=True, field_boost=1.5),
-        narrative=TEXT(analyzer=english, stored=True),
-        text=TEXT(analyzer=english),
-        restricted_notes=TEXT(analyzer=english, stored=True),
+        title=TEXT(analyzer=english, stored=True),
+        **body_fields,
+        summary=STORED(),
+        narrative=STORED(),
+        restricted_notes=STORED(),
         species=TEXT(analyzer=english, stored=True),
-        spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True),
+        spell=TEXT(analyzer=SpellingWords(), phrase=False, spelling=True),
         country=KEYWORD(lowercase=False),
         hs=KEYWORD(lowercase=False),
         convention=KEYWORD(stored=True, lowercase=False),
@@ -105,6 +97,9 @@ class SearchIndexes:
         self._local = threading.local()
         self._searchers = set()  # every thread's cached searchers, so close() can close them
         self._searchers_lock = threading.Lock()
+        self._merge_timer = None
+        self._merge_lock = threading.Lock()
+        self.segments = 0  # the most segments an index had after this process's last commits
 
     # -- generations ---------------------------------------------------------------------
     def current_generation(self):
@@ -112,7 +107,11 @@ class SearchIndexes:
         if not link.is_symlink():
             return None
         target = self.index_dir / os.readlink(link)
-        return target if target.is_dir() else None
+        try:
+            version = (target / VERSION_FILE).read_text().strip()
+        except OSError:
+            return None
+        return target if version == SCHEMA_VERSION else None
 
     def exists(self):
         generation = self.current_generation()
@@ -127,11 +126,12 @@ class SearchIndexes:
         return PlainStorage(path)
 
     def new_generation(self):
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")  # sorts by age
         generation = self.index_dir / f"gen-{stamp}-{secrets.token_hex(3)}"
         for audience in AUDIENCES:
             (generation / audience).mkdir(parents=True)
             self.storage(generation, audience).create_index(SCHEMA)
+        (generation / VERSION_FILE).write_text(SCHEMA_VERSION)
         return generation
 
     @contextmanager
@@ -165,10 +165,10 @@ class SearchIndexes:
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
-    def writers(self, generation=None, timeout=WRITER_TIMEOUT, merge=None, **options):
+    def writers(self, generation=None, timeout=WRITER_TIMEOUT, merge=False, **options):
         """Writers on both indexes of a generation (the live one by default), locked in a fixed
         order; commits both on success, cancels both on error. Raises LockError on timeout.
-        merge: True or False, or None to merge only once segments have piled up."""
+        merge: whether the commit merges small segments."""
         deadline = time.monotonic() + timeout
         while True:
             live = generation or self.current_generation()
@@ -189,10 +189,32 @@ class SearchIndexes:
                 yield opened
                 for audience in AUDIENCES:
                     writer = opened[audience]
-                    piled_up = len(writer.segments) >= SEGMENTS_BEFORE_MERGE
-                    writer.commit(optimize=False, merge=piled_up if merge is None else merge)
+                    self.segments = max(self.segments, len(writer.segments) + 1)
+                    writer.commit(optimize=False, merge=merge)
                 stack.pop_all()
                 return
+
+    def merge_later(self, delay=MERGE_DELAY):
+        """Plan a merge of small segments if they have piled up (see SEGMENTS_BEFORE_MERGE);
+        each save postpones it. Returns the timer thread, or None."""
+        if self.segments < SEGMENTS_BEFORE_MERGE:
+            return None
+        with self._merge_lock:
+            if self._merge_timer:
+                self._merge_timer.cancel()
+            now = self.segments >= SEGMENTS_MERGE_NOW
+            self._merge_timer = threading.Timer(0 if now else delay, self._merge)
+            self._merge_timer.daemon = True
+            self._merge_timer.start()
+            return self._merge_timer
+
+    def _merge(self):
+        try:
+            with self.writers(merge=True, timeout=60.0):
+                pass
+            self.segments = 0  # the next save's commit counts what the merge left
+        except Exception:  # noqa: BLE001 - the next save plans another; check-index merges too
+            log.warning("merging search index segments failed", exc_info=True)
 
     @contextmanager
     def locked(self, generation):

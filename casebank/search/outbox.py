@@ -103,6 +103,7 @@ def apply_outbox(max_rounds=50):
             session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_([r.id for r in rows])))
             session.commit()
             applied += len(rows)
+    indexes.merge_later()
     return applied
 
 

@@ -5,6 +5,7 @@ internal field (the access level is not even indexed) can be queried. Plain word
 knowledge: HS codes and prefixes, convention names and acronyms, ISO country codes.
 """
 
+import heapq
 import re
 import threading
 import unicodedata
@@ -16,13 +17,16 @@ from whoosh import highlight, qparser
 from whoosh import query as wq
 
 from casebank import codes
+from casebank.search import ranking
+from casebank.search.analysis import FoldingStemmer
 from casebank.search.engine import RESTRICTED
 
 MAX_QUERY_LENGTH = 200
 MAX_PAGE = 50
 PER_PAGE = 10
 FIELD_NAMES = ("country", "hs", "convention", "species", "year", "title")
-DEFAULT_FIELDS = {"title": 3.0, "summary": 1.5, "narrative": 1.0, "text": 1.0}
+DATE = "seizure_date"  # the field "newest" and "oldest" sort by
+BODY = "body"  # the field plain words are matched in (see analysis.py for the title's weight)
 # Words people use for a convention (lowercase): the word also finds the convention's cases.
 SYNONYMS = {
     "MONTREAL": (
@@ -113,10 +117,8 @@ class SearchResults:
 class CaseQueryParser(qparser.QueryParser):
     """Whoosh's parser with field names restricted to FIELD_NAMES and domain words expanded."""
 
-    def __init__(self, fieldboosts, schema):
-        super().__init__(None, schema)
-        self.add_plugin(qparser.MultifieldPlugin(list(fieldboosts), fieldboosts=fieldboosts))
-        self.first_field = next(iter(fieldboosts))
+    def __init__(self, schema):
+        super().__init__(BODY, schema)
         self.replace_plugin(qparser.FieldsPlugin(expr=r"(?P<text>" + "|".join(FIELD_NAMES) + r"):"))
         self.remove_plugin_class(qparser.BoostPlugin)  # '^' in a word is text, not a boost
 
@@ -129,7 +131,7 @@ class CaseQueryParser(qparser.QueryParser):
         if fieldname == "convention":
             return wq.Term("convention", CONVENTION_OF_WORD.get(text.lower(), text.upper()))
         plain = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        if fieldname != self.first_field or termclass is not wq.Term:
+        if fieldname != BODY or termclass is not wq.Term:
             return plain
         extra = domain_terms(text)
         return wq.Or([plain, *extra]) if extra else plain
@@ -156,18 +158,11 @@ def domain_terms(word):
     return extra
 
 
-def parser_for(audience, schema):
-    boosts = dict(DEFAULT_FIELDS)
-    if audience == RESTRICTED:
-        boosts["restricted_notes"] = 1.0
-    return CaseQueryParser(boosts, schema)
-
-
-def parse(text, audience, schema):
+def parse(text, schema):
     if not text:
         return wq.Every()
     try:
-        parsed = parser_for(audience, schema).parse(text)
+        parsed = CaseQueryParser(schema).parse(text)
     except Exception as error:  # Whoosh's parser is tolerant; anything else is a bad query
         raise BadQuery("We could not understand that search; try fewer symbols.") from error
     if parsed is wq.NullQuery:
@@ -175,8 +170,17 @@ def parse(text, audience, schema):
     return parsed
 
 
-def facet_filters(request):
-    return [wq.Term(FACETS[name][0], value) for name, value in request.facets.items()]
+def facet_filter(searcher, request):
+    """The documents the chosen facet values allow (None: no facet chosen), from the cached
+    per-value sets: a set filter costs nothing per matching document, unlike And([...Term])."""
+    if not request.facets:
+        return None
+    sets = facet_sets(searcher)
+    allowed = None
+    for name, value in request.facets.items():
+        docs = sets[name].get(value, set())
+        allowed = set(docs) if allowed is None else allowed & docs
+    return allowed
 
 
 class MarkFormatter(highlight.Formatter):
@@ -191,21 +195,17 @@ class MarkFormatter(highlight.Formatter):
         return str(escape(text))
 
 
+FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=60)
+FORMATTER = MarkFormatter()
+
+
 def run_search(searcher, request, audience):
     """The page of hits, the total, facet counts and a spelling suggestion."""
-    query = parse(request.text, audience, searcher.schema)
-    filters = facet_filters(request)
-    final = wq.And([query, *filters]) if filters else query
-    options = {"terms": True}
-    if request.sort != "relevance" or isinstance(query, wq.Every):
-        options["sortedby"] = "seizure_date"
-        options["reverse"] = request.sort != "oldest"
-    page = searcher.search_page(final, request.page, pagelen=PER_PAGE, **options)
-    results = page.results
-    results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-    results.formatter = MarkFormatter()
-    hits = [make_hit(hit, audience) for hit in page] if page.pagenum == request.page else []
-    matched = set(searcher.docs_for_query(final))
+    query = parse(request.text, searcher.schema)
+    ranked, matched = rank(searcher, query, request, facet_filter(searcher, request))
+    terms = highlight_terms(query, searcher.reader())
+    on_page = ranked[(request.page - 1) * PER_PAGE :]
+    hits = [make_hit(searcher.stored_fields(doc), audience, terms) for doc in on_page]
     total = len(matched)
     return SearchResults(
         request=request,
@@ -217,8 +217,42 @@ def run_search(searcher, request, audience):
     )
 
 
+def rank(searcher, query, request, allowed):
+    """The documents up to the end of the requested page, in order, and the set of every
+    document that matches (allowed: the facet filter, or None)."""
+    wanted = request.page * PER_PAGE
+    by_date = request.sort != "relevance" or isinstance(query, wq.Every)
+    scores = ranking.scores_for(searcher, query)
+    if scores is None:  # not a plain query: Whoosh's matchers rank it, then list every match
+        options = {"sortedby": DATE, "reverse": request.sort != "oldest"} if by_date else {}
+        results = searcher.search(query, limit=wanted, filter=allowed, **options)
+        matched = set(searcher.docs_for_query(query))
+        if allowed is not None:
+            matched &= allowed
+        return [hit.docnum for hit in results], matched
+    matched = scores.keys() & allowed if allowed is not None else set(scores)
+    if by_date:
+        dates = ranking.column_values(searcher, DATE)
+        newest = request.sort != "oldest"
+        return sorted(matched, key=lambda d: (dates[d], -d), reverse=newest)[:wanted], matched
+    return heapq.nsmallest(wanted, matched, key=lambda d: (-scores[d], d)), matched
+
+
+def highlight_terms(query, reader):
+    """The body terms a hit may show highlighted: the query's own, prefixes expanded, and none
+    from a NOT clause."""
+    if isinstance(query, wq.Not):
+        return frozenset()
+    if isinstance(query, wq.AndNot):
+        return highlight_terms(query.a, reader)
+    if not query.is_leaf():
+        return frozenset().union(*(highlight_terms(q, reader) for q in query.children()))
+    terms = query.existing_terms(reader, phrases=True, expand=True, fieldname=BODY)
+    return frozenset(text.decode("utf-8") for _field, text in terms)
+
+
 _facet_sets = weakref.WeakKeyDictionary()  # searcher -> {facet: {value: set of docnums}}
-_segment_sets = {}  # (segment id, live documents) -> the same, for one segment's own numbers
+_segment_sets = {}  # segment id -> the same, for one segment's own document numbers
 _facet_sets_lock = threading.Lock()
 SEGMENT_CACHE_LIMIT = 256
 
@@ -245,7 +279,9 @@ def facet_sets(searcher):
 
 
 def segment_facet_sets(leaf):
-    key = (leaf.segment().segment_id(), leaf.doc_count())
+    # Keyed by segment alone: a segment's postings never change, and a document deleted since
+    # the sets were read is harmless in them: every use intersects them with live matches.
+    key = leaf.segment().segment_id()
     with _facet_sets_lock:
         cached = _segment_sets.get(key)
     if cached is None:
@@ -271,12 +307,10 @@ def facet_counts(searcher, matched):
     return counts
 
 
-def make_hit(hit, audience):
-    stored = hit.fields()
-    fields = ["narrative", "summary"] + (["restricted_notes"] if audience == RESTRICTED else [])
-    snippets = [hit.highlights(name, top=2) for name in fields if stored.get(name)]
-    snippet = next((s for s in snippets if s), None)
-    title = hit.highlights("title", top=1, minscore=1)
+def make_hit(stored, audience, terms):
+    texts = ["summary", "narrative"] + (["restricted_notes"] if audience == RESTRICTED else [])
+    snippet = next(filter(None, (marked(stored.get(name), terms) for name in texts)), None)
+    title = marked(stored["title"], terms, fragmenter=highlight.WholeFragmenter())
     # Markup() is safe here: MarkFormatter escaped every character except its own <mark> tags.
     return Hit(
         reference=stored["reference"],
@@ -285,6 +319,16 @@ def make_hit(hit, audience):
         fields=stored,
         public=audience != RESTRICTED or stored.get("access") == "public",
     )
+
+
+ANALYZER = FoldingStemmer("en")
+
+
+def marked(text, terms, fragmenter=FRAGMENTER):
+    """The best passages of text with the terms marked ("" when none occurs in it)."""
+    if not text or not terms:
+        return ""
+    return highlight.highlight(text, terms, ANALYZER, fragmenter, FORMATTER, top=2)
 
 
 def facet_order(pair):
@@ -318,9 +362,12 @@ def suggest(searcher, text):
 
 
 def more_like(searcher, key, top=5):
-    """Case studies like the one with this key, from the same index."""
+    """Case studies like the one with this key, from the same index: the words that
+    distinguish its summary and narrative, searched for in everybody else's."""
     docnum = searcher.document_number(key=key)
     if docnum is None:
         return []
-    similar = searcher.more_like(docnum, "narrative", top=top)
+    stored = searcher.stored_fields(docnum)
+    text = f"{stored.get('summary', '')}\n{stored.get('narrative', '')}"
+    similar = searcher.more_like(docnum, BODY, text=text, top=top)
     return [hit.fields() for hit in similar]

@@ -1,0 +1,106 @@
+"""search/ranking.py must match and score exactly as Whoosh's own matchers and BM25F do: on an
+index of several segments with deletions, for every plain query, the same documents with the
+same scores; and it must leave every other kind of query to Whoosh."""
+
+import random
+
+import pytest
+
+from casebank.crypto import new_master_key
+from casebank.search import ranking
+from casebank.search.analysis import titled
+from casebank.search.engine import PUBLIC, SearchIndexes
+from casebank.search.querying import parse
+
+WORDS = [
+    "ivory",
+    "pangolin",
+    "scales",
+    "container",
+    "seized",
+    "customs",
+    "port",
+    "shipment",
+    "timber",
+    "rosewood",
+    "refrigerant",
+    "cylinders",
+    "mislabelled",
+    "declared",
+    "waste",
+    "batteries",
+    "pesticide",
+    "courier",
+    "airport",
+    "passenger",
+    "luggage",
+    "x-ray",
+    "sniffer",
+    "dog",
+    "invoice",
+    "consignee",
+    "broker",
+    "transit",
+    "hub",
+    "forged",
+    "permit",
+]
+RNG = random.Random(7)
+
+
+def text(n):
+    # Zipf-like weights: some words common, some rare, so term frequencies and idf vary.
+    return " ".join(RNG.choices(WORDS, weights=[1 / (i + 1) for i in range(len(WORDS))], k=n))
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    indexes = SearchIndexes(tmp_path_factory.mktemp("ranking"), new_master_key())
+    indexes.swap(indexes.new_generation())
+    for batch in range(3):  # three commits without merging: three segments
+        with indexes.writers(merge=False) as writers:
+            for n in range(150):
+                title = text(RNG.randint(3, 8))
+                writers[PUBLIC].add_document(
+                    key=f"case:{batch}-{n}",
+                    kind="case",
+                    reference=f"R{batch}-{n}",
+                    title=title,
+                    body=titled(title, text(RNG.randint(10, 120))),
+                    convention=RNG.choice(["CITES", "BASEL", "MONTREAL"]),
+                    seizure_date=f"20{RNG.randint(10, 24)}-01-01",
+                )
+    with indexes.writers(merge=False) as writers:
+        for n in range(0, 150, 7):
+            writers[PUBLIC].delete_by_term("key", f"case:0-{n}")
+    searcher = indexes.searcher(PUBLIC)
+    assert len(searcher.reader().leaf_readers()) >= 3 and searcher.reader().has_deletions()
+    yield searcher
+    indexes.close()
+
+
+def plain_queries():
+    rng = random.Random(11)
+    queries = [*WORDS[:6], "ivory OR timber", "ivory pangolin OR rosewood", "cites container"]
+    queries += [" ".join(rng.sample(WORDS, rng.randint(1, 3))) for _ in range(40)]
+    return queries
+
+
+@pytest.mark.parametrize("text", plain_queries())
+def test_plain_queries_match_and_score_as_whoosh_does(searcher, text):
+    query = parse(text, searcher.schema)
+    ours = ranking.scores_for(searcher, query)
+    theirs = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+    assert ours is not None
+    assert ours.keys() == theirs.keys()
+    assert all(ours[doc] == pytest.approx(theirs[doc], rel=1e-9) for doc in theirs)
+
+
+def test_the_comparison_is_not_vacuous(searcher):
+    sizes = [len(ranking.scores_for(searcher, parse(q, searcher.schema))) for q in WORDS[:6]]
+    assert all(size > 20 for size in sizes)
+
+
+@pytest.mark.parametrize("text", ['"ivory pangolin"', "pango*", "ivory NOT timber"])
+def test_other_queries_are_left_to_whoosh(searcher, text):
+    assert ranking.scores_for(searcher, parse(text, searcher.schema)) is None
