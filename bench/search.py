@@ -34,7 +34,13 @@ from casebank.models.reference import Convention, HSCode  # noqa: E402
 from casebank.models.vocab import CommodityCategory, DetectionMethod, TransportMode  # noqa: E402
 from casebank.search import rebuild, search_for, search_indexes  # noqa: E402
 from casebank.search.engine import PUBLIC, RESTRICTED  # noqa: E402
-from casebank.search.querying import SearchRequest, parse  # noqa: E402
+from casebank.search.querying import (  # noqa: E402
+    SearchRequest,
+    highlight_terms,
+    make_hit,
+    parse,
+    rank,
+)
 from casebank.services.demo import demo_case_records  # noqa: E402
 from casebank.services.reference_data import load_reference  # noqa: E402
 
@@ -43,7 +49,8 @@ class Officer:
     """A stand-in for a vetted officer: the bench measures search, not logins."""
 
     is_authenticated = True
-    id = None  # the audit log records no actor for it
+    id = None  # not a stored account
+    email = "bench-officer@casebank.example.org"
 
     def has_role(self, role):
         return role == "officer"
@@ -177,15 +184,17 @@ def whoosh_modes(audience, qs):
     indexes = search_indexes()
     schema = indexes.searcher(audience).schema
 
-    def plain(q):
+    def plain(q):  # matching and ranking: the top 10 and the set of all matches
         searcher = indexes.searcher(audience)
-        results = searcher.search(parse(q, audience, schema), limit=10)
-        return [hit["reference"] for hit in results]
+        ranked, _matched = rank(searcher, parse(q, schema), SearchRequest(text=q), None)
+        return ranked
 
-    def highlighted(q):
+    def highlighted(q):  # and the ten hits with their stored fields and highlighted snippets
         searcher = indexes.searcher(audience)
-        results = searcher.search(parse(q, audience, schema), limit=10, terms=True)
-        return [hit.highlights("narrative") for hit in results]
+        query = parse(q, schema)
+        ranked, _matched = rank(searcher, query, SearchRequest(text=q), None)
+        terms = highlight_terms(query, searcher.reader())
+        return [make_hit(searcher.stored_fields(d), audience, terms) for d in ranked]
 
     user = Officer() if audience == RESTRICTED else ANONYMOUS
 
