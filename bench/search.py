@@ -32,7 +32,7 @@ from casebank.models import case_study_conventions as convention_links  # noqa: 
 from casebank.models import case_study_hs_codes as hs_links  # noqa: E402
 from casebank.models.reference import Convention, HSCode  # noqa: E402
 from casebank.models.vocab import CommodityCategory, DetectionMethod, TransportMode  # noqa: E402
-from casebank.search import rebuild, search_for, search_indexes  # noqa: E402
+from casebank.search import check_index, rebuild, search_for, search_indexes  # noqa: E402
 from casebank.search.engine import PUBLIC, RESTRICTED  # noqa: E402
 from casebank.search.querying import (  # noqa: E402
     SearchRequest,
@@ -318,6 +318,7 @@ def main():
         if args.reuse:
             corpus = stored_corpus()
             print(f"corpus: the {len(corpus)} case studies of {data_dir} (no reindex this run)")
+            check_index(repair=True)  # merges the small segments an earlier run's saves left
         else:
             upgrade()
             corpus = build_corpus_and_index(args.docs, rng, words, weights)
@@ -344,6 +345,9 @@ def main():
         print(
             f"\nsave one case -> visible in search: p50 {p50:.0f} ms, p95 {p95:.0f} ms (20 saves)"
         )
+        merge = search_indexes().merge_later(delay=0)  # leave the index as a server would
+        if merge:
+            merge.join()
         search_indexes().close()
     print(f"\nload average {load_average()} at the end; data in {data_dir}")
 

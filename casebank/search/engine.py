@@ -19,7 +19,9 @@ from pathlib import Path
 from whoosh import index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
+from whoosh.reading import SegmentReader
 from whoosh.util.filelock import FileLock
+from whoosh.writing import NO_MERGE
 
 from casebank.crypto import Keyring
 from casebank.search.analysis import LANGUAGES, FoldingStemmer, SpellingWords
@@ -190,7 +192,7 @@ class SearchIndexes:
                 for audience in AUDIENCES:
                     writer = opened[audience]
                     self.segments = max(self.segments, len(writer.segments) + 1)
-                    writer.commit(optimize=False, merge=merge)
+                    writer.commit(mergetype=merge_small_segments if merge else NO_MERGE)
                 stack.pop_all()
                 return
 
@@ -273,6 +275,24 @@ class SearchIndexes:
         except Exception as error:  # noqa: BLE001 - any failure to open is what we report
             return {"status": "error", "error": type(error).__name__}
         return {"status": "ok", "generation": generation.name, "documents": counts}
+
+
+def merge_small_segments(writer, segments):
+    """A merge policy (Whoosh's mergetype): every segment under a tenth of the largest merges
+    into one; when fewer than two are that small, all but the largest do. Whoosh's own
+    MERGE_SMALL merges a few at a time and left a dozen small segments after a burst of saves.
+    """
+    if len(segments) < 2:
+        return segments
+    largest = max(segments, key=lambda s: s.doc_count_all())
+    others = [s for s in segments if s is not largest]
+    small = [s for s in others if s.doc_count_all() * 10 < largest.doc_count_all()]
+    merging = small if len(small) >= 2 else others
+    for segment in merging:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in merging]
 
 
 def cancel_quietly(writer):

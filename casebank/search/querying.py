@@ -13,13 +13,13 @@ import weakref
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from whoosh import highlight, qparser
+from whoosh import qparser
 from whoosh import query as wq
 
 from casebank import codes
 from casebank.search import ranking
-from casebank.search.analysis import FoldingStemmer
 from casebank.search.engine import RESTRICTED
+from casebank.search.snippets import marked, marked_whole
 
 MAX_QUERY_LENGTH = 200
 MAX_PAGE = 50
@@ -183,22 +183,6 @@ def facet_filter(searcher, request):
     return allowed
 
 
-class MarkFormatter(highlight.Formatter):
-    """Highlights as <mark>, with everything else escaped (the only markup we let through)."""
-
-    between = "…"
-
-    def format_token(self, text, token, replace=False):
-        return str(Markup("<mark>%s</mark>") % highlight.get_text(text, token, replace))
-
-    def _text(self, text):
-        return str(escape(text))
-
-
-FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=60)
-FORMATTER = MarkFormatter()
-
-
 def run_search(searcher, request, audience):
     """The page of hits, the total, facet counts and a spelling suggestion."""
     query = parse(request.text, searcher.schema)
@@ -310,25 +294,13 @@ def facet_counts(searcher, matched):
 def make_hit(stored, audience, terms):
     texts = ["summary", "narrative"] + (["restricted_notes"] if audience == RESTRICTED else [])
     snippet = next(filter(None, (marked(stored.get(name), terms) for name in texts)), None)
-    title = marked(stored["title"], terms, fragmenter=highlight.WholeFragmenter())
-    # Markup() is safe here: MarkFormatter escaped every character except its own <mark> tags.
     return Hit(
         reference=stored["reference"],
-        title=Markup(title) if title else escape(stored["title"]),  # noqa: S704
-        snippet=Markup(snippet) if snippet else escape(stored["summary"]),  # noqa: S704
+        title=marked_whole(stored["title"], terms) or escape(stored["title"]),
+        snippet=snippet or escape(stored["summary"]),
         fields=stored,
         public=audience != RESTRICTED or stored.get("access") == "public",
     )
-
-
-ANALYZER = FoldingStemmer("en")
-
-
-def marked(text, terms, fragmenter=FRAGMENTER):
-    """The best passages of text with the terms marked ("" when none occurs in it)."""
-    if not text or not terms:
-        return ""
-    return highlight.highlight(text, terms, ANALYZER, fragmenter, FORMATTER, top=2)
 
 
 def facet_order(pair):

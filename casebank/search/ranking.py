@@ -63,43 +63,43 @@ def term_scores(searcher, fieldname, text):
     reader = searcher.reader()
     if (fieldname, btext) not in reader:
         return {}
-    score = weight_of
-    if field.scorable:
-        idf = log(reader.doc_count_all() / (reader.doc_frequency(fieldname, btext) + 1)) + 1
-        avgfl = searcher.avg_field_length(fieldname) or 1
-        score = bm25_of(idf, avgfl)
     scores = {}
     for leaf, offset in reader.leaf_readers():
         if (fieldname, btext) not in leaf:
             continue
-        lengths = field_lengths(leaf, fieldname) if field.scorable else None
-        deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
-        for doc, weight in postings(leaf, fieldname, btext):
-            if doc not in deleted:
-                scores[doc + offset] = score(weight, lengths[doc] if lengths else 1)
+        deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
+        if field.scorable:
+            lengths = field_lengths(leaf, fieldname)
+            add_bm25(scores, searcher, reader, fieldname, btext, leaf, offset, lengths, deleted)
+        else:  # Whoosh's WeightScorer: the posting's weight
+            for ids, weights in blocks(leaf, fieldname, btext):
+                scores.update((d + offset, w) for d, w in zip(ids, weights, strict=True))
+            for doc in deleted:
+                scores.pop(doc + offset, None)
     return scores
 
 
-def weight_of(weight, _length):
-    return weight  # Whoosh's WeightScorer, for fields that are not scorable
+def add_bm25(scores, searcher, reader, fieldname, btext, leaf, offset, lengths, deleted):
+    """whoosh.scoring.bm25 for each posting, inlined: a call per posting cost as much again."""
+    idf = log(reader.doc_count_all() / (reader.doc_frequency(fieldname, btext) + 1)) + 1
+    per_length = K1 * B / (searcher.avg_field_length(fieldname) or 1)
+    base, top = K1 * (1 - B), idf * (K1 + 1)
+    for ids, weights in blocks(leaf, fieldname, btext):
+        for doc, tf in zip(ids, weights, strict=True):
+            if doc not in deleted:
+                scores[doc + offset] = top * tf / (tf + base + per_length * lengths[doc])
 
 
-def bm25_of(idf, avgfl):
-    def score(tf, fl):  # whoosh.scoring.bm25, inlined
-        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-
-    return score
-
-
-def postings(leaf, fieldname, btext):
-    """(document number in leaf, weight) of every posting of the term, deleted ones included."""
+def blocks(leaf, fieldname, btext):
+    """(document numbers in leaf, weights) of the term's postings, one block at a time,
+    deleted documents included (the caller skips them)."""
     matcher = leaf.postings(fieldname, btext)
-    if isinstance(matcher, FilterMatcher):  # the deletions filter; the caller skips those
+    if isinstance(matcher, FilterMatcher):  # the deletions filter
         matcher = matcher.child
     while matcher.is_active():
         matcher._read_ids()  # noqa: SLF001 - see the module docstring
         matcher._read_weights()  # noqa: SLF001
-        yield from zip(matcher._ids, matcher._weights, strict=True)  # noqa: SLF001
+        yield matcher._ids, matcher._weights  # noqa: SLF001
         matcher._next_block()  # noqa: SLF001
 
 
