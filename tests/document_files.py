@@ -1,10 +1,16 @@
 """Small files of every accepted type and some that must be refused, built in memory."""
 
 import io
+import re
 import zipfile
 
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+from casebank.extensions import db
+from casebank.models import Document
+
+UPLOAD = "/editorial/documents/new"
 
 
 def zipped(entries):
@@ -130,3 +136,15 @@ def upload_data(content, filename, **fields):
     }
     data.update(fields)
     return data
+
+
+def upload(auth, content, filename, **fields):
+    """Post the editorial upload form as an editor does (auth must be logged in)."""
+    return auth.post_form(UPLOAD, upload_data(content, filename, **fields))
+
+
+def uploaded(response):
+    """The document an upload created, from the redirect to its page."""
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    document_id = int(re.search(r"/editorial/documents/(\d+)$", response.location).group(1))
+    return db.session.get(Document, document_id)
