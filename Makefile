@@ -25,6 +25,7 @@ run: $(VENV)/.installed-run
 	CASEBANK_ENV=development $(FLASK) db upgrade
 	CASEBANK_ENV=development $(FLASK) casebank load-reference
 	CASEBANK_ENV=development $(FLASK) casebank load-demo --if-empty
+	CASEBANK_ENV=development $(FLASK) casebank extract-text
 	CASEBANK_ENV=development $(FLASK) casebank reindex --if-missing
 	CASEBANK_ENV=development $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

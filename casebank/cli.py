@@ -1,5 +1,5 @@
-"""`flask casebank ...` commands: reference and demo data, import/export, accounts, audit log,
-keys and the search index."""
+"""`flask casebank ...` commands: reference and demo data, documents' text, import/export,
+accounts, audit log, keys and the search index."""
 
 import os
 import sys
@@ -12,7 +12,14 @@ from casebank import search
 from casebank.extensions import db
 from casebank.models import RoleName
 from casebank.models.encrypted import current_keyring
-from casebank.services import accounts, case_transfer, demo, key_rotation, reference_data
+from casebank.services import (
+    accounts,
+    case_transfer,
+    demo,
+    documents,
+    key_rotation,
+    reference_data,
+)
 from casebank.services import audit as audit_log
 
 casebank = AppGroup("casebank", help="casebank data commands.")
@@ -65,6 +72,21 @@ def load_demo_command(if_empty):
         return
     result = run_import(lambda: demo.load_demo(iterate_with(progress_bar)))
     click.echo(f"Demo data loaded: {result.created} created, {result.updated} updated.")
+
+
+@casebank.command("extract-text")
+def extract_text_command():
+    """Extract the searchable text of documents that have none yet.
+
+    Commits batch by batch: safe to interrupt and run again."""
+    report = documents.extract_missing_text(db.session.commit)
+    click.echo(f"Text extracted from {report.filled} document(s).")
+    if report.unreadable:  # a warning, not a failure: `make run` must still serve
+        click.echo(
+            f"Warning: {report.unreadable} stored file(s) missing or altered (see the log); "
+            "their text is still to be extracted.",
+            err=True,
+        )
 
 
 @casebank.command("import")

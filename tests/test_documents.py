@@ -15,25 +15,22 @@ from casebank.extensions import db as _db
 from casebank.models import AuditEvent, Document
 from casebank.services import documents
 from casebank.storage import file_store
-from tests.document_files import ACCEPTED, PDF, REFUSED, TEXT, upload_data
+from tests.document_files import (
+    ACCEPTED,
+    PDF,
+    REFUSED,
+    TEXT,
+    UPLOAD,
+    upload,
+    uploaded,
+)
 from tests.factories import make_case
 
 CANARY = "canary-document-narwhal-5521"
-UPLOAD = "/editorial/documents/new"
 
 
 def stored_paths(app):
     return {p for p in Path(app.config["FILE_STORE_DIR"]).rglob("*") if p.is_file()}
-
-
-def upload(auth, content, filename, **fields):
-    return auth.post_form(UPLOAD, upload_data(content, filename, **fields))
-
-
-def uploaded(response):
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    document_id = int(re.search(r"/editorial/documents/(\d+)$", response.location).group(1))
-    return _db.session.get(Document, document_id)
 
 
 def make_document(content=TEXT, filename="note.txt", **fields):

@@ -48,6 +48,9 @@ class Document(db.Model):
     media_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))  # of the plaintext, checked on every serve
+    # The file's words for search (services/text_extraction.py), sealed like the file itself
+    # could be: None means not extracted yet, "" that there is nothing to extract (an image).
+    extracted_text: Mapped[str | None] = mapped_column(EncryptedText("documents.extracted_text"))
 
     # An attachment (photo, X-ray scan, report) belongs to one case study.
     case_study_id: Mapped[int | None] = mapped_column(

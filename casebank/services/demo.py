@@ -1,5 +1,6 @@
-"""The demo case bank: partners and case studies written from public reports, and a few
-illustrative risk-indicator documents (restricted, sealed like any upload)."""
+"""The demo case bank: partners and case studies written from public reports, a few
+illustrative risk-indicator documents (restricted, sealed like any upload), and public
+documents summarising public material (each names its sources)."""
 
 from datetime import date
 
@@ -9,7 +10,13 @@ from casebank.extensions import db
 from casebank.models import CaseStudy, Document
 from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus
 from casebank.services.case_transfer import import_cases, no_progress
-from casebank.services.reference_data import load_partners, load_reference, shipped_json
+from casebank.services.documents import create_document
+from casebank.services.reference_data import (
+    load_partners,
+    load_reference,
+    shipped_file,
+    shipped_json,
+)
 from casebank.services.risk_indicators import RiskIndicatorData, create_with_sheet
 
 
@@ -27,6 +34,7 @@ def load_demo(progress=no_progress):
     load_partners()
     result = import_cases(demo_case_records(), progress)
     load_demo_risk_indicators()
+    load_demo_documents()
     return result
 
 
@@ -54,5 +62,28 @@ def load_demo_risk_indicators():
             case_references=record["case_references"],
         )
         create_with_sheet(fields, data)
+        created += 1
+    return created
+
+
+def load_demo_documents():
+    """The public demo documents, each created once (known titles are left alone), through the
+    upload path so that their text is extracted like any upload's."""
+    known = select(Document).filter_by(access_level=AccessLevel.PUBLIC)
+    titles = {document.title for document in db.session.scalars(known)}  # encrypted: compared here
+    created = 0
+    for record in shipped_json("demo", "documents.json"):
+        if record["title"] in titles:
+            continue
+        fields = {
+            "title": record["title"],
+            "kind": record["kind"],
+            "language": record["language"],
+            "description": record["description"],
+            "access_level": AccessLevel.PUBLIC,
+            "status": DocumentStatus.PUBLISHED,
+        }
+        data = shipped_file("demo", "documents", record["file"])
+        create_document(fields, data, record["file"])
         created += 1
     return created

@@ -1,5 +1,6 @@
 """Documents and attachments: upload checks, storage (sealed when restricted), integrity,
-who sees which document, publication, and re-wrapping stored files after a key rotation.
+searchable text, who sees which document, publication, and re-wrapping stored files after a
+key rotation.
 
 The database row and the stored file must agree: a file is written before its row is flushed
 and removed again when the flush fails; a file replaced by another (a change of access level)
@@ -29,6 +30,7 @@ from casebank.models.vocab import (
     Language,
     WorkflowStatus,
 )
+from casebank.services.text_extraction import extract_text
 from casebank.storage import file_store
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,7 @@ def create_document(fields, data, filename, user=None):
         media_type=file_type.media_type,
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
+        extracted_text=extract_text(data, file_type.media_type),  # from the plaintext
         created_by_id=getattr(user, "id", None),
     )
     if document.status == DocumentStatus.PUBLISHED:
@@ -190,6 +193,50 @@ def read_file(document, restricted=None):
         log.error("stored file of document %s does not match its SHA-256", document.id)
         raise StoredFileError(f"document {document.id}: checksum mismatch")
     return data
+
+
+TEXT_BATCH = 20  # documents per commit; each may carry up to a million characters
+
+
+@dataclass
+class TextExtractionReport:
+    filled: int = 0
+    unreadable: int = 0  # stored files missing or altered; left NULL for a later run
+
+
+def extract_missing_text(commit):
+    """Fill extracted_text of every document that has none yet (uploaded before extraction
+    existed), TEXT_BATCH at a time, calling commit() after each batch; safe to interrupt."""
+    report, last_id = TextExtractionReport(), 0
+    while batch := missing_text_batch(last_id):
+        for document in batch:
+            fill_extracted_text(document, report)
+            last_id = document.id
+        db.session.flush()
+        commit()
+    return report
+
+
+def missing_text_batch(last_id):
+    query = (
+        select(Document)
+        .where(Document.extracted_text.is_(None), Document.id > last_id)
+        .order_by(Document.id)
+        .limit(TEXT_BATCH)
+    )
+    return list(db.session.scalars(query))
+
+
+def fill_extracted_text(document, report):
+    try:
+        data = read_file(document)
+    except StoredFileError:
+        report.unreadable += 1  # read_file has logged why
+        return
+    document.extracted_text = extract_text(data, document.media_type)
+    # Extracting is not editing: keep updated_at (an SQL expression, so onupdate stays out).
+    document.updated_at = Document.updated_at
+    report.filled += 1
 
 
 def record_access(action, document):

@@ -13,9 +13,13 @@ from casebank.extensions import db
 from casebank.models import Convention, HSCode, Partner
 
 
+def shipped_file(*parts):
+    """The bytes of a file shipped in casebank/data."""
+    return resources.files("casebank").joinpath("data", *parts).read_bytes()
+
+
 def shipped_json(*parts):
-    path = resources.files("casebank").joinpath("data", *parts)
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(shipped_file(*parts).decode("utf-8"))
 
 
 def upsert(model, key, record):
