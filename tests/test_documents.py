@@ -142,6 +142,13 @@ def test_restricted_files_are_encrypted_at_rest_public_ones_are_not(app, db):
     assert CANARY.encode() in documents.read_file(restricted)
 
 
+def test_a_document_uploaded_without_an_access_level_is_restricted_and_sealed(app, db):
+    document = make_document(f"Unmarked {CANARY}\n".encode())
+    assert document.access_level == "restricted"
+    assert CANARY.encode() not in file_store().path_for(document.stored_name).read_bytes()
+    assert CANARY.encode() in documents.read_file(document)
+
+
 def test_a_tampered_file_is_never_served(app, auth, db, caplog):
     document = make_document(f"Orders {CANARY}\n".encode(), access_level="public")
     documents.publish(document, None)

@@ -97,6 +97,8 @@ def create_document(fields, data, filename, user=None):
     Raises UploadRejected for a file that is empty, too big or of a type not accepted.
     """
     file_type = checked_type(data)
+    # The defaults are set here, not left to the flush: the file is sealed (or not) before it.
+    fields = {"access_level": AccessLevel.RESTRICTED, "status": DocumentStatus.DRAFT, **fields}
     document = Document(
         **fields,
         original_filename=display_name(filename, file_type),
