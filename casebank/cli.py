@@ -244,9 +244,12 @@ def reindex_command(if_missing):
         click.echo("Search index present; not rebuilt.")
         return
     result = search.rebuild(iterate_with(progress_bar))
-    click.echo(
-        f"Search index rebuilt: {result['documents']} case studies ({result['generation']})."
-    )
+    click.echo(f"Search index rebuilt: {entries_text(result)} ({result['generation']}).")
+
+
+def entries_text(result):
+    entries = result["entries"]
+    return f"{entries['public']} public and {entries['restricted']} restricted entries"
 
 
 @casebank.command("check-index")
@@ -258,7 +261,7 @@ def check_index_command(no_repair):
     if status["status"] != "ok":
         click.echo(f"Search index {status['status']}; rebuilding it.")
         result = search.rebuild(iterate_with(progress_bar))
-        click.echo(f"Search index rebuilt: {result['documents']} case studies.")
+        click.echo(f"Search index rebuilt: {entries_text(result)}.")
         return
     report = search.check_index(repair=not no_repair)
     click.echo(f"Queued changes applied: {report['queued'] or 0}.")

@@ -59,6 +59,7 @@ def example_args(db):
         "admin.decide_access_request": {"request_id": request.id},
         "admin.user": {"user_id": partner.id},
         "admin.update_user": {"user_id": partner.id},
+        "public.document_detail": {"document_id": public_document.id},
         "public.document_download": {"document_id": public_document.id},
         "restricted.risk_indicator_detail": on_risk,
         "restricted.document_detail": on_risk,

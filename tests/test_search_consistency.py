@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import func, select
 
 from casebank.extensions import db
-from casebank.models import CaseStudy, IndexOutbox
+from casebank.models import CaseStudy, Document, IndexOutbox
 from casebank.search import check_index, index_cases, rebuild
-from casebank.search.documents import key_of
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
+from casebank.search.entries import case_key
 from tests.factories import make_case
 from tests.search_helpers import Officer, references, search
 
@@ -97,8 +97,8 @@ def test_a_failed_index_write_keeps_the_database_write_and_is_repaired(monkeypat
 def test_check_index_reports_and_repairs_drift(search_index):
     case = db.session.scalar(select(CaseStudy).filter_by(reference="CB-2019-001"))
     with search_index.writers() as writers:
-        writers[PUBLIC].delete_by_term("key", key_of(case.id))
-        writers[RESTRICTED].delete_by_term("key", key_of(case.id))
+        writers[PUBLIC].delete_by_term("key", case_key(case.id))
+        writers[RESTRICTED].delete_by_term("key", case_key(case.id))
     assert "CB-2019-001" not in found("pangolin")
     report = check_index(repair=False)
     assert report[PUBLIC]["missing"] == 1 and report[RESTRICTED]["missing"] == 1
@@ -119,7 +119,10 @@ def test_rebuild_builds_beside_the_live_index_and_swaps(search_index):
     searcher = search_index.searcher(PUBLIC)  # a search in progress during the rebuild
     result = rebuild()
     assert search_index.current_generation() != before
-    assert result["documents"] == db.session.scalar(select(func.count(CaseStudy.id)))
+    assert result["entries"][RESTRICTED] == (
+        db.session.scalar(select(func.count(CaseStudy.id)).filter_by(status="published"))
+        + db.session.scalar(select(func.count(Document.id)).filter_by(status="published"))
+    )
     assert searcher.doc_count() > 0  # the old generation still answers
     assert found("pangolin")[0] == "CB-2019-001"
     rebuild()
@@ -153,7 +156,7 @@ def test_without_an_index_the_search_page_says_so(client, search_index):
 
 def test_healthz_reports_both_indexes(client):
     index = client.get("/healthz").get_json()["index"]
-    assert index["status"] == "ok" and index["documents"][PUBLIC] < index["documents"][RESTRICTED]
+    assert index["status"] == "ok" and index["entries"][PUBLIC] < index["entries"][RESTRICTED]
 
 
 @pytest.mark.parametrize("text", ["<script>alert(1)</script>", "<b>bold</b> & co"])

@@ -115,12 +115,13 @@ def test_anonymous_search_is_not_audited(client, canaries, db):
     assert db.session.query(AuditEvent).filter_by(action="restricted.search").count() == before
 
 
-def test_restricted_case_links_nowhere_public(client, canaries, monkeypatch):
+def test_officers_restricted_hits_link_into_the_restricted_area_only(client, canaries, monkeypatch):
     public, restricted = canaries
     as_officer(monkeypatch)
     page = client.get(f"/search?q={CANARY}").get_data(as_text=True)
-    assert f"/cases/{public.reference}" in page
-    assert f"/cases/{restricted.reference}" not in page
+    assert f'href="/cases/{public.reference}"' in page
+    assert f'href="/restricted/cases/{restricted.reference}"' in page
+    assert f'href="/cases/{restricted.reference}"' not in page
 
 
 def test_no_restricted_text_lies_on_disk_in_clear(canaries, search_index):
@@ -156,4 +157,5 @@ def test_the_api_gives_officers_restricted_hits(client, canaries, monkeypatch):
     body = client.get("/api/v1/search", query_string={"q": CANARY}).get_json()
     assert {h["reference"] for h in body["hits"]} == {c.reference for c in canaries}
     restricted_hit = next(h for h in body["hits"] if h["reference"] == canaries[1].reference)
-    assert restricted_hit["url"] is None
+    assert restricted_hit["restricted"] is True
+    assert restricted_hit["url"] == f"/restricted/cases/{canaries[1].reference}"

@@ -85,19 +85,21 @@ def test_species_by_scientific_or_common_name(query):
 
 def test_facets_count_the_results_and_narrow_them():
     results = search("ozone")
-    conventions = dict(results.facets["convention"])
-    assert conventions["MONTREAL"] == results.total
+    kinds = dict(results.facets["kind"])
+    assert kinds["case"] < results.total == sum(kinds.values())  # demo documents talk of ozone
+    cases = search("ozone", kind="case")
+    assert cases.total == kinds["case"]
+    assert dict(cases.facets["convention"])["MONTREAL"] == cases.total
     countries = dict(results.facets["country"])
     narrowed = search("ozone", country="US")
     assert narrowed.total == countries["US"] > 0
     assert dict(narrowed.facets["country"]) == {"US": countries["US"]}
-    assert dict(results.facets["kind"]) == {"case": results.total}
 
 
 def test_facet_only_search_lists_everything_public_newest_first():
     results = search("", kind="case")
     assert results.total == len(PUBLIC)
-    dates = [h.fields["seizure_date"] for h in results.hits]
+    dates = [h.fields["date"] for h in results.hits]
     assert dates == sorted(dates, reverse=True)
 
 
@@ -112,8 +114,8 @@ def test_pagination_covers_every_result_once():
 
 
 def test_sort_by_date():
-    newest = [h.fields["seizure_date"] for h in search("cylinders", sort="newest").hits]
-    oldest = [h.fields["seizure_date"] for h in search("cylinders", sort="oldest").hits]
+    newest = [h.fields["date"] for h in search("cylinders", sort="newest").hits]
+    oldest = [h.fields["date"] for h in search("cylinders", sort="oldest").hits]
     assert newest == sorted(newest, reverse=True) and oldest == sorted(oldest)
 
 

@@ -68,7 +68,7 @@ def searcher(tmp_path_factory):
                     title=title,
                     body=titled(title, text(RNG.randint(10, 120))),
                     convention=RNG.choice(["CITES", "BASEL", "MONTREAL"]),
-                    seizure_date=f"20{RNG.randint(10, 24)}-01-01",
+                    date=f"20{RNG.randint(10, 24)}-01-01",
                 )
     with indexes.writers(merge=False) as writers:
         for n in range(0, 150, 7):

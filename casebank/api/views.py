@@ -1,6 +1,6 @@
 """JSON views: parse the request, call the search interface, serialise."""
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 
 from casebank import search as case_search
 from casebank.api import bp
@@ -34,15 +34,15 @@ def search_json(results):
         "facets": {name: dict(counts) for name, counts in results.facets.items()},
         "hits": [
             {
-                "kind": hit.fields["kind"],
+                "kind": hit.kind,
                 "reference": hit.reference,
                 "title": hit.fields["title"],
                 "highlight": str(hit.snippet),  # escaped text; <mark> is the only markup
                 "country": hit.fields.get("seizing_country"),
-                "seizure_date": hit.fields.get("seizure_date"),
-                "url": url_for("public.case_detail", reference=hit.reference)
-                if hit.public
-                else None,
+                "date": hit.fields.get("date"),
+                "language": hit.fields.get("language", "en"),
+                "restricted": not hit.public,
+                "url": case_search.url_of(hit),
             }
             for hit in results.hits
         ],

@@ -71,6 +71,7 @@ ENDPOINT_RULES = {
     "public.hs_codes": anyone,
     "public.about": anyone,
     "public.document_list": anyone,
+    "public.document_detail": anyone,
     "public.document_download": anyone,
     "account.request_access": anyone,
     "account.request_sent": anyone,

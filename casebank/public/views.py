@@ -83,6 +83,12 @@ def document_list():
     )
 
 
+@bp.get("/documents/<int:document_id>")
+def document_detail(document_id):
+    document = documents.get_document(document_id, PUBLIC) or abort(404)
+    return render_template("public/document.html", document=document)
+
+
 @bp.get("/documents/<int:document_id>/download")
 def document_download(document_id):
     # Restricted and draft documents answer 404 here, for everyone, like missing ones.
@@ -108,6 +114,7 @@ def search():
             error=error,
             query=(request.args.get("q") or "")[: case_search.MAX_QUERY_LENGTH],
             conventions={c.code: c.short_name for c in catalogue.all_conventions()},
+            url_of=case_search.url_of,
         )
     )
     if permissions.can_search_restricted(user):

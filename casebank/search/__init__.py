@@ -1,4 +1,4 @@
-"""Full-text search over case studies, behind a small interface (Whoosh today).
+"""Full-text search over case studies and documents, behind a small interface (Whoosh today).
 
 Views and commands use only what this module exports: search_for(user, request),
 similar_cases(reference), index_cases(ids), rebuild(), check(), index_status(). Anonymous
@@ -12,13 +12,14 @@ import logging
 
 from casebank.auth import permissions
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchUnavailable
+from casebank.search.links import url_of
 from casebank.search.outbox import (
     apply_outbox,
     check_index,
     rebuild,
     search_indexes,
     search_session,
-    write_cases,
+    write_entries,
 )
 from casebank.search.querying import (
     MAX_QUERY_LENGTH,
@@ -47,6 +48,7 @@ __all__ = [
     "search_for",
     "search_indexes",
     "similar_cases",
+    "url_of",
 ]
 
 
@@ -85,13 +87,13 @@ def search_for(user, request):
 
 def similar_cases(case_id, top=5):
     """Public case studies like a public one ("more like this" on the public case page)."""
-    from casebank.search.documents import key_of
+    from casebank.search.entries import case_key
 
     try:
         searcher = search_indexes().searcher(PUBLIC)
     except SearchUnavailable:
         return []
-    return more_like(searcher, key_of(case_id), top)
+    return more_like(searcher, case_key(case_id), top)
 
 
 def index_case(case):
@@ -108,7 +110,7 @@ def index_cases(ids):
     written, rewritten or removed as the database says)."""
     indexes = search_indexes()
     with search_session() as session, indexes.writers() as writers:
-        write_cases(session, writers, list(ids))
+        write_entries(session, writers, list(ids))
 
 
 def index_status(app=None):

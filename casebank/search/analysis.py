@@ -17,10 +17,15 @@ from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
 LANGUAGES = ("en", "fr", "es")
+BODY = "body"  # the field words are matched in; "body_fr" and "body_es" for other languages
 TITLE_END = "\x1e"  # ASCII record separator: ends the boosted title part of a body value
 TITLE_BOOST = 3.0
 CACHE_LIMIT = 300_000
 STOPPED = None  # the cached term of a stop word
+
+
+def body_field(language):
+    return BODY if str(language) == "en" else f"{BODY}_{language}"
 
 
 def strip_marker(text):

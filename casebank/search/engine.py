@@ -24,7 +24,7 @@ from whoosh.util.filelock import FileLock
 from whoosh.writing import NO_MERGE
 
 from casebank.crypto import Keyring
-from casebank.search.analysis import LANGUAGES, FoldingStemmer, SpellingWords
+from casebank.search.analysis import LANGUAGES, FoldingStemmer, SpellingWords, body_field
 from casebank.search.storage import PlainStorage, SealedStorage
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ AUDIENCES = (PUBLIC, RESTRICTED)
 CURRENT = "current"
 # Bumped whenever the schema or the analysers change: a generation built by older code then
 # counts as missing, and `flask casebank reindex --if-missing` (run by `make run`) rebuilds it.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 VERSION_FILE = "SCHEMA_VERSION"
 WRITE_LOCK = "MAIN_WRITELOCK"  # the lock Whoosh's SegmentWriter takes ("<indexname>_WRITELOCK")
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer before giving up
@@ -56,19 +56,17 @@ def build_schema():
     """One field to match words in (`body`, per language), small fields for what users may
     name (title:, species:, country:, ...), and stored fields to show results from."""
     english = FoldingStemmer("en")
-    body_fields = {
-        "body" if lang == "en" else f"body_{lang}": TEXT(analyzer=FoldingStemmer(lang))
-        for lang in LANGUAGES
-    }
+    body_fields = {body_field(lang): TEXT(analyzer=FoldingStemmer(lang)) for lang in LANGUAGES}
     return Schema(
         key=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         reference=ID(stored=True),
         title=TEXT(analyzer=english, stored=True),
         **body_fields,
-        summary=STORED(),
-        narrative=STORED(),
+        summary=STORED(),  # a case's summary, a document's description
+        text=STORED(),  # a case's narrative, the start of a document's text: for snippets
         restricted_notes=STORED(),
+        language=ID(stored=True),
         species=TEXT(analyzer=english, stored=True),
         spell=TEXT(analyzer=SpellingWords(), phrase=False, spelling=True),
         country=KEYWORD(lowercase=False),
@@ -76,7 +74,7 @@ def build_schema():
         convention=KEYWORD(stored=True, lowercase=False),
         seizing_country=ID(stored=True, sortable=True),
         year=ID(stored=True, sortable=True),
-        seizure_date=ID(stored=True, sortable=True),
+        date=ID(stored=True, sortable=True),  # a case's seizure date, a document's publication
         transport_mode=ID(stored=True, sortable=True),
         detection_method=ID(stored=True, sortable=True),
         prosecution_status=ID(stored=True, sortable=True),
@@ -274,7 +272,7 @@ class SearchIndexes:
             counts = {a: self.open(generation, a).doc_count() for a in AUDIENCES}
         except Exception as error:  # noqa: BLE001 - any failure to open is what we report
             return {"status": "error", "error": type(error).__name__}
-        return {"status": "ok", "generation": generation.name, "documents": counts}
+        return {"status": "ok", "generation": generation.name, "entries": counts}
 
 
 def merge_small_segments(writer, segments):

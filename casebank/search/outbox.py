@@ -1,8 +1,9 @@
 """Keeping the search indexes in step with the database, through the index_outbox table.
 
-Every flush that creates, changes or deletes a case study adds outbox rows in the same
-transaction. After the commit, the rows are applied: under both index write locks, the cases'
-current state is read and written to the indexes, then the rows are deleted. Reading the state
+Every flush that creates, changes or deletes a case study or a document (or a document's risk
+indicators) adds outbox rows in the same transaction. After the commit, the rows are applied:
+under both index write locks, their current state is read and written to the indexes, then
+the rows are deleted. Reading the state
 under the lock makes the last writer write the newest state; a failure (a lock held too long,
 a full disk) leaves the rows for the next commit or `flask casebank check-index`.
 """
@@ -16,11 +17,17 @@ from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from casebank.extensions import db
-from casebank.models import CaseStudy, IndexOutbox
+from casebank.models import CaseStudy, Document, IndexOutbox, RiskIndicator
 from casebank.models.case_study import utc_now
-from casebank.models.vocab import AccessLevel, WorkflowStatus
-from casebank.search.documents import ReferenceNames, case_document, key_of
+from casebank.models.vocab import AccessLevel, DocumentStatus, WorkflowStatus
 from casebank.search.engine import AUDIENCES, PUBLIC, RESTRICTED, SearchIndexes
+from casebank.search.entries import (
+    ReferenceNames,
+    case_entry,
+    case_key,
+    document_entry,
+    document_key,
+)
 
 log = logging.getLogger(__name__)
 PENDING = "casebank.search.outbox_pending"
@@ -46,12 +53,15 @@ def search_session():
 
 
 @event.listens_for(Session, "after_flush")
-def queue_changed_cases(session, flush_context):
+def queue_changed_entries(session, flush_context):
     changed = [*session.new, *session.dirty, *session.deleted]
-    ids = sorted({o.id for o in changed if isinstance(o, CaseStudy) and o.id is not None})
-    if ids:
-        now = utc_now()
-        rows = [{"case_study_id": i, "queued_at": now} for i in ids]
+    cases = {o.id for o in changed if isinstance(o, CaseStudy) and o.id is not None}
+    # A risk indicator's id is its document's id.
+    documents = {o.id for o in changed if isinstance(o, Document | RiskIndicator) and o.id}
+    now = utc_now()
+    rows = [{"case_study_id": i, "queued_at": now} for i in sorted(cases)]
+    rows += [{"document_id": i, "queued_at": now} for i in sorted(documents)]
+    if rows:
         session.connection().execute(insert(IndexOutbox), rows)
         session.info[PENDING] = True
 
@@ -90,13 +100,15 @@ def apply_outbox(max_rounds=50):
                 with indexes.writers() as writers:
                     session.rollback()  # read what was committed before we held the locks
                     rows = session.execute(
-                        select(IndexOutbox.id, IndexOutbox.case_study_id)
+                        select(IndexOutbox.id, IndexOutbox.case_study_id, IndexOutbox.document_id)
                         .order_by(IndexOutbox.id)
                         .limit(BATCH)
                     ).all()
                     if not rows:
                         raise NothingToWrite
-                    write_cases(session, writers, sorted({r.case_study_id for r in rows}))
+                    cases = sorted({r.case_study_id for r in rows} - {None})
+                    documents = sorted({r.document_id for r in rows} - {None})
+                    write_entries(session, writers, cases, documents)
             except NothingToWrite:
                 break
             # The index is committed; now the rows may go (if this fails they are re-applied).
@@ -126,20 +138,39 @@ def load_cases(session, ids):
     return {case.id: case for case in session.scalars(query)}
 
 
-def write_cases(session, writers, ids, names=None, fresh=False):
-    """Bring both indexes in line with the current state of the case studies ids."""
+def load_documents(session, ids):
+    query = (
+        select(Document)
+        .where(Document.id.in_(ids))
+        .options(
+            joinedload(Document.risk_indicator).selectinload(RiskIndicator.conventions),
+            joinedload(Document.risk_indicator).selectinload(RiskIndicator.hs_codes),
+        )
+    )
+    return {document.id: document for document in session.scalars(query)}
+
+
+# What each kind of row names: how to load it, build its entry and key it.
+KINDS = (
+    (load_cases, case_entry, case_key),
+    (load_documents, document_entry, document_key),
+)
+
+
+def write_entries(session, writers, case_ids=(), document_ids=(), names=None):
+    """Bring both indexes in line with the current state of these case studies and documents
+    (each entry is written, rewritten or removed as the database says)."""
     names = names or ReferenceNames.load(session)
-    cases = load_cases(session, ids)
-    for case_id in ids:
-        case = cases.get(case_id)
-        for audience, writer in writers.items():
-            document = case_document(case, audience, names) if case else None
-            if document and fresh:
-                writer.add_document(**document)
-            elif document:
-                writer.update_document(**document)
-            elif not fresh:
-                writer.delete_by_term("key", key_of(case_id))
+    for (load, entry_of, key_of), ids in zip(KINDS, (case_ids, document_ids), strict=True):
+        found = load(session, ids) if ids else {}
+        for item_id in ids:
+            item = found.get(item_id)
+            for audience, writer in writers.items():
+                entry = entry_of(item, audience, names) if item else None
+                if entry:
+                    writer.update_document(**entry)
+                else:
+                    writer.delete_by_term("key", key_of(item_id))
 
 
 def rebuild(progress=lambda items, label=None: items):
@@ -151,18 +182,20 @@ def rebuild(progress=lambda items, label=None: items):
 
 def rebuild_generation(indexes, progress):
     generation = indexes.new_generation()
-    documents = {audience: [] for audience in AUDIENCES}
+    entries = {audience: [] for audience in AUDIENCES}
     with search_session() as session:
         names = ReferenceNames.load(session)
-        ids = session.scalars(select(CaseStudy.id).order_by(CaseStudy.id)).all()
-        for batch in batched(progress(ids, "Reading case studies"), BATCH):
-            for case in load_cases(session, batch).values():
-                for audience in AUDIENCES:
-                    document = case_document(case, audience, names)
-                    if document:
-                        documents[audience].append(document)
-            session.expunge_all()
-    write_generation(indexes, generation, documents, progress)
+        for (load, entry_of, _key), model in zip(KINDS, (CaseStudy, Document), strict=True):
+            ids = session.scalars(select(model.id).order_by(model.id)).all()
+            label = f"Reading {model.__tablename__.replace('_', ' ')}"
+            for batch in batched(progress(ids, label), BATCH):
+                for item in load(session, batch).values():
+                    for audience in AUDIENCES:
+                        entry = entry_of(item, audience, names)
+                        if entry:
+                            entries[audience].append(entry)
+                session.expunge_all()
+    write_generation(indexes, generation, entries, progress)
     live = indexes.current_generation()
     if live is None:
         indexes.swap(generation)
@@ -171,7 +204,8 @@ def rebuild_generation(indexes, progress):
             indexes.swap(generation)
     report = check_index(repair=True)  # changes committed while we were building
     indexes.remove_old_generations()
-    return {"documents": len(ids), "generation": generation.name, "caught_up": report}
+    return {"entries": {a: len(e) for a, e in entries.items()}, "generation": generation.name,
+            "caught_up": report}  # fmt: skip
 
 
 def write_generation(indexes, generation, documents, progress):
@@ -206,12 +240,19 @@ def write_index(indexes, generation, audience, documents, progress=None):
 
 
 def expected_state(session, audience):
-    query = select(CaseStudy.id, CaseStudy.updated_at).where(
+    """{key: updated_at} of every entry the index of audience should hold."""
+    cases = select(CaseStudy.id, CaseStudy.updated_at).where(
         CaseStudy.status == WorkflowStatus.PUBLISHED
     )
+    documents = select(Document.id, Document.updated_at).where(
+        Document.status == DocumentStatus.PUBLISHED
+    )
     if audience == PUBLIC:
-        query = query.where(CaseStudy.access_level == AccessLevel.PUBLIC)
-    return {key_of(i): updated.isoformat() for i, updated in session.execute(query)}
+        cases = cases.where(CaseStudy.access_level == AccessLevel.PUBLIC)
+        documents = documents.where(Document.access_level == AccessLevel.PUBLIC)
+    state = {case_key(i): updated.isoformat() for i, updated in session.execute(cases)}
+    state.update((document_key(i), u.isoformat()) for i, u in session.execute(documents))
+    return state
 
 
 def indexed_state(indexes, audience):
@@ -233,9 +274,10 @@ def check_index(repair=True):
             stale = {k for k in expected.keys() & actual.keys() if expected[k] != actual[k]}
             report[audience] = {"missing": len(missing), "extra": len(extra), "stale": len(stale)}
             drifted |= missing | extra | stale
-        ids = sorted(int(key.split(":", 1)[1]) for key in drifted)
+        cases = sorted(int(k.split(":", 1)[1]) for k in drifted if k.startswith("case:"))
+        documents = sorted(int(k.split(":", 1)[1]) for k in drifted if k.startswith("document:"))
         if repair:  # also merges the small segments that saves leave behind
             with indexes.writers(merge=True) as writers:
-                write_cases(session, writers, ids)
-    report["repaired"] = len(ids) if repair else 0
+                write_entries(session, writers, cases, documents)
+    report["repaired"] = len(drifted) if repair else 0
     return report

@@ -18,15 +18,19 @@ from whoosh import query as wq
 
 from casebank import codes
 from casebank.search import ranking
+from casebank.search.analysis import BODY, LANGUAGES, FoldingStemmer, body_field
 from casebank.search.engine import RESTRICTED
+from casebank.search.entries import CASE
 from casebank.search.snippets import marked, marked_whole
 
 MAX_QUERY_LENGTH = 200
 MAX_PAGE = 50
 PER_PAGE = 10
 FIELD_NAMES = ("country", "hs", "convention", "species", "year", "title")
-DATE = "seizure_date"  # the field "newest" and "oldest" sort by
-BODY = "body"  # the field plain words are matched in (see analysis.py for the title's weight)
+DATE = "date"  # the field "newest" and "oldest" sort by
+# Plain words are matched in each language's body field, each analysed in its language (see
+# analysis.py for the title's weight there).
+BODY_FIELDS = tuple(body_field(lang) for lang in LANGUAGES)
 # Words people use for a convention (lowercase): the word also finds the convention's cases.
 SYNONYMS = {
     "MONTREAL": (
@@ -97,7 +101,8 @@ class SearchRequest:
 
 @dataclass
 class Hit:
-    reference: str
+    kind: str  # "case", or the kind of a document
+    reference: str  # a case's reference, a document's id
     title: Markup
     snippet: Markup
     fields: dict
@@ -119,6 +124,7 @@ class CaseQueryParser(qparser.QueryParser):
 
     def __init__(self, schema):
         super().__init__(BODY, schema)
+        self.add_plugin(qparser.MultifieldPlugin(BODY_FIELDS))
         self.replace_plugin(qparser.FieldsPlugin(expr=r"(?P<text>" + "|".join(FIELD_NAMES) + r"):"))
         self.remove_plugin_class(qparser.BoostPlugin)  # '^' in a word is text, not a boost
 
@@ -131,7 +137,7 @@ class CaseQueryParser(qparser.QueryParser):
         if fieldname == "convention":
             return wq.Term("convention", CONVENTION_OF_WORD.get(text.lower(), text.upper()))
         plain = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        if fieldname != BODY or termclass is not wq.Term:
+        if fieldname != BODY or termclass is not wq.Term:  # domain words: once, not per language
             return plain
         extra = domain_terms(text)
         return wq.Or([plain, *extra]) if extra else plain
@@ -223,16 +229,22 @@ def rank(searcher, query, request, allowed):
 
 
 def highlight_terms(query, reader):
-    """The body terms a hit may show highlighted: the query's own, prefixes expanded, and none
-    from a NOT clause."""
+    """{body field: the terms a hit may show highlighted}: the query's own, prefixes expanded,
+    none from a NOT clause."""
     if isinstance(query, wq.Not):
-        return frozenset()
+        return {}
     if isinstance(query, wq.AndNot):
         return highlight_terms(query.a, reader)
-    if not query.is_leaf():
-        return frozenset().union(*(highlight_terms(q, reader) for q in query.children()))
-    terms = query.existing_terms(reader, phrases=True, expand=True, fieldname=BODY)
-    return frozenset(text.decode("utf-8") for _field, text in terms)
+    terms = {}
+    if query.is_leaf():
+        for fieldname, text in query.existing_terms(reader, phrases=True, expand=True):
+            if fieldname in BODY_FIELDS:
+                terms.setdefault(fieldname, set()).add(text.decode("utf-8"))
+        return terms
+    for child in query.children():
+        for fieldname, texts in highlight_terms(child, reader).items():
+            terms.setdefault(fieldname, set()).update(texts)
+    return terms
 
 
 _facet_sets = weakref.WeakKeyDictionary()  # searcher -> {facet: {value: set of docnums}}
@@ -292,15 +304,24 @@ def facet_counts(searcher, matched):
 
 
 def make_hit(stored, audience, terms):
-    texts = ["summary", "narrative"] + (["restricted_notes"] if audience == RESTRICTED else [])
-    snippet = next(filter(None, (marked(stored.get(name), terms) for name in texts)), None)
+    """A hit as pages show it; terms: what highlight_terms() found for the query."""
+    language = stored.get("language", "en")
+    analyzer, words = ANALYZERS[language], terms.get(body_field(language), ())
+    texts = ["summary", "text"] + (["restricted_notes"] if audience == RESTRICTED else [])
+    passages = (marked(stored.get(name), words, analyzer=analyzer) for name in texts)
+    snippet = next(filter(None, passages), None)
+    title = marked_whole(stored["title"], words, analyzer=analyzer)
     return Hit(
+        kind=stored["kind"],
         reference=stored["reference"],
-        title=marked_whole(stored["title"], terms) or escape(stored["title"]),
-        snippet=snippet or escape(stored["summary"]),
+        title=title or escape(stored["title"]),
+        snippet=snippet or escape(stored.get("summary") or ""),
         fields=stored,
         public=audience != RESTRICTED or stored.get("access") == "public",
     )
+
+
+ANALYZERS = {lang: FoldingStemmer(lang) for lang in LANGUAGES}
 
 
 def facet_order(pair):
@@ -340,6 +361,7 @@ def more_like(searcher, key, top=5):
     if docnum is None:
         return []
     stored = searcher.stored_fields(docnum)
-    text = f"{stored.get('summary', '')}\n{stored.get('narrative', '')}"
-    similar = searcher.more_like(docnum, BODY, text=text, top=top)
+    text = f"{stored.get('summary', '')}\n{stored.get('text', '')}"
+    cases = wq.Term("kind", CASE)  # the section lists case studies
+    similar = searcher.more_like(docnum, BODY, text=text, top=top, filter=cases)
     return [hit.fields() for hit in similar]

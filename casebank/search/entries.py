@@ -1,8 +1,10 @@
-"""A case study as search documents: one for the public index, one for the restricted index.
+"""What the indexes hold: an entry for each case study and each document that its audience
+may read (Whoosh calls entries "documents"; here a document is an uploaded file).
 
-The public document is built from the case's public record only (PUBLIC_CASE_FIELDS, the same
+A case study's public entry is built from its public record only (PUBLIC_CASE_FIELDS, the same
 field set the public case page is rendered from), so restricted text cannot reach it by a
-forgotten field. The restricted document adds what officers may read.
+forgotten field; the restricted entry adds what officers may read. A document's entry goes to
+the public index only when the document is public and published.
 """
 
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from casebank.models import Convention, HSCode
 from casebank.models.vocab import (
     CommodityCategory,
     DetectionMethod,
+    DocumentStatus,
     TransportMode,
     WorkflowStatus,
 )
@@ -22,7 +25,7 @@ from casebank.schemas.case_study import (
     RESTRICTED_CASE_FIELDS,
     CaseStudySchema,
 )
-from casebank.search.analysis import titled
+from casebank.search.analysis import body_field, titled
 from casebank.search.engine import PUBLIC, RESTRICTED
 from casebank.services.case_transfer import case_record
 
@@ -64,8 +67,16 @@ class ReferenceNames:
         )
 
 
-def key_of(case_id):
-    return f"case:{case_id}"
+CASE = "case"  # the kind of a case study's entry; a document's is its document kind
+EXCERPT_CHARS = 20_000  # of a document's text, stored for snippets (all of it is searchable)
+
+
+def case_key(case_id):
+    return f"{CASE}:{case_id}"
+
+
+def document_key(document_id):
+    return f"document:{document_id}"
 
 
 def is_searchable(case, audience):
@@ -75,20 +86,20 @@ def is_searchable(case, audience):
     return case.status == WorkflowStatus.PUBLISHED
 
 
-def case_document(case, audience, names):
-    """The document for audience, or None when the case study does not belong in that index."""
+def case_entry(case, audience, names):
+    """The entry for audience, or None when the case study does not belong in that index."""
     if not is_searchable(case, audience):
         return None
     schema = public_schema if audience == PUBLIC else restricted_schema
     record = schema.dump(case_record(case))
-    document = document_from_record(record, names)
-    document.update(key=key_of(case.id), updated_at=case.updated_at.isoformat())
+    entry = entry_from_record(record, names)
+    entry.update(key=case_key(case.id), updated_at=case.updated_at.isoformat())
     if audience == RESTRICTED:
-        document["access"] = str(case.access_level)
-    return document
+        entry["access"] = str(case.access_level)
+    return entry
 
 
-def document_from_record(record, names):
+def entry_from_record(record, names):
     """Index fields from a case record (a dict of one schema's fields)."""
     seizure_date = str(record["seizure_date"])
     countries = [record["country"], *(c for f in COUNTRY_FIELDS for c in record.get(f) or [])]
@@ -107,13 +118,13 @@ def document_from_record(record, names):
         else "",
     ]
     notes = record.get("restricted_notes") or ""
-    document = {
-        "kind": "case",
+    entry = {
+        "kind": CASE,
         "reference": record["reference"],
         "title": record["title"],
         "body": titled(record["title"], record["summary"], record["narrative"], notes, *words),
         "summary": record["summary"],
-        "narrative": record["narrative"],
+        "text": record["narrative"],
         "species": " ".join(
             n
             for n in (record.get("species_scientific_name"), record.get("species_common_name"))
@@ -137,18 +148,59 @@ def document_from_record(record, names):
         "convention": " ".join(conventions),
         "seizing_country": record["country"],
         "year": seizure_date[:4],
-        "seizure_date": seizure_date,
+        "date": seizure_date,
         "transport_mode": record.get("transport_mode") or "",
         "detection_method": record.get("detection_method") or "",
         "prosecution_status": record.get("prosecution_status") or "",
         "commodity": record["commodity_category"],
     }
     if notes:
-        document["restricted_notes"] = notes
-    return {k: v for k, v in document.items() if v != ""}
+        entry["restricted_notes"] = notes
+    return {k: v for k, v in entry.items() if v != ""}
 
 
 def hs_prefixes(code):
     """'2903.14' -> 29, 290, 2903, 29031, 290314: a query for any prefix finds the code."""
     digits = codes.hs_digits(code)
     return [digits[:n] for n in range(2, len(digits) + 1)]
+
+
+def document_entry(document, audience, names):
+    """The entry for audience, or None when the document does not belong in that index.
+    Its words go to the body field of its language, analysed in that language."""
+    if document.status != DocumentStatus.PUBLISHED:
+        return None
+    if audience == PUBLIC and not document.is_public:
+        return None
+    indicator = document.risk_indicator
+    conventions = [c.code for c in indicator.conventions] if indicator else []
+    hs = [h.code for h in indicator.hs_codes] if indicator else []
+    text = document.extracted_text or ""
+    words = [names.conventions.get(c, c) for c in conventions]
+    words += [f"{c} {codes.hs_digits(c)} {names.hs_codes.get(c, '')}" for c in hs]
+    published = (document.published_at or document.created_at).date().isoformat()
+    entry = {
+        "key": document_key(document.id),
+        "kind": str(document.kind),
+        "reference": str(document.id),
+        "title": document.title,
+        body_field(document.language): titled(
+            document.title, document.description, text, *indicator_lines(indicator), *words
+        ),
+        "summary": document.description or "",
+        "text": text[:EXCERPT_CHARS],
+        "language": str(document.language),
+        "spell": f"{document.title} {document.description or ''}",
+        "hs": " ".join(sorted({p for c in hs for p in hs_prefixes(c)})),
+        "convention": " ".join(conventions),
+        "year": published[:4],
+        "date": published,
+        "updated_at": document.updated_at.isoformat(),
+        "access": str(document.access_level),
+    }
+    return {k: v for k, v in entry.items() if v != ""}
+
+
+def indicator_lines(indicator):
+    items = indicator.indicators if indicator else []
+    return [f"{item.get('category', '')}: {item.get('indicator', '')}" for item in items]
