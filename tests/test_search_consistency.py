@@ -5,10 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from casebank.extensions import db
-from casebank.models import CaseStudy, Document, IndexOutbox
+from casebank.models import CaseStudy, Convention, Document, IndexOutbox
 from casebank.search import check_index, index_cases, rebuild
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
 from casebank.search.entries import case_key
+from casebank.services.reference_data import load_reference
 from tests.factories import make_case
 from tests.search_helpers import Officer, references, search
 
@@ -177,3 +178,19 @@ def test_an_index_that_cannot_be_opened_is_rebuilt_by_check_index(runner, search
     assert result.exit_code == 0 and "rebuilding" in result.output
     assert search_index.status()["status"] == "ok"
     assert found("pangolin")[0] == "CB-2019-001"
+
+
+def test_renaming_a_convention_reindexes_the_entries_that_carry_it():
+    montreal = db.session.scalar(select(Convention).filter_by(code="MONTREAL"))
+    assert search("Quadrilateralprotocol").total == 0
+    montreal.name = "Quadrilateralprotocol on substances that deplete the ozone layer"
+    db.session.commit()
+    results = search("quadrilateralprotocol", kind="case")
+    assert results.total == dict(search("convention:montreal").facets["kind"])["case"] > 0
+    assert queued() == 0
+
+
+def test_loading_unchanged_reference_data_queues_nothing():
+    load_reference()
+    db.session.flush()
+    assert queued() == 0

@@ -13,11 +13,11 @@ import multiprocessing
 from itertools import islice
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, literal, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from casebank.extensions import db
-from casebank.models import CaseStudy, Document, IndexOutbox, RiskIndicator
+from casebank.models import CaseStudy, Convention, Document, HSCode, IndexOutbox, RiskIndicator
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import AccessLevel, DocumentStatus, WorkflowStatus
 from casebank.search.engine import AUDIENCES, PUBLIC, RESTRICTED, SearchIndexes, cancel_quietly
@@ -63,7 +63,17 @@ def queue_changed_entries(session, flush_context):
     rows += [{"document_id": i, "queued_at": now} for i in sorted(documents)]
     if rows:
         session.connection().execute(insert(IndexOutbox), rows)
+    renamed = [o for o in session.dirty if isinstance(o, Convention | HSCode)]
+    if any(session.is_modified(o) for o in renamed):
+        queue_everything(session, now)  # their names are words of the entries that carry them
+    if rows or renamed:
         session.info[PENDING] = True
+
+
+def queue_everything(session, now):
+    for column, model in (("case_study_id", CaseStudy), ("document_id", Document)):
+        ids = select(model.id, literal(now))
+        session.connection().execute(insert(IndexOutbox).from_select([column, "queued_at"], ids))
 
 
 @event.listens_for(Session, "after_commit")
