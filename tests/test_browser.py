@@ -99,6 +99,23 @@ def test_visitor_filters_cases_and_reads_one(live_server, page, tmp_path):
     assert page.console_errors == []
 
 
+def test_visitor_searches_narrows_by_kind_and_opens_a_french_document(live_server, page, tmp_path):
+    page.goto(live_server + "/")
+    page.get_by_role("search").first.get_by_role("searchbox").fill("appauvrir ozone")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=appauvrir+ozone")
+    page.get_by_role("link", name="Guidance").click()  # the kind facet
+    page.wait_for_url("**kind=guidance**")
+    hit = page.locator(".search-hit").first
+    assert hit.locator("mark").first.inner_text() in ("appauvrissent", "ozone")
+    title = hit.locator("h3 a").inner_text()
+    hit.locator("h3 a").click()
+    assert page.get_by_role("heading", level=1).inner_text() == title
+    assert page.get_by_role("link", name="Download").is_visible()
+    page.screenshot(path=str(tmp_path / "document.png"), full_page=True)
+    assert page.console_errors == []
+
+
 def test_keyboard_user_can_skip_to_content(live_server, page):
     page.goto(live_server + "/cases")
     page.keyboard.press("Tab")

@@ -205,3 +205,8 @@ def test_an_empty_index_answers_with_no_results(search_index, app):
     search_index.swap(search_index.new_generation())
     results = search("pangolin")
     assert results.total == 0 and results.hits == [] and results.facets["kind"] == []
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("ozne", "ozone"), ("pangolni", "pangolin")])
+def test_did_you_mean_prefers_the_word_that_begins_alike(typed, meant):
+    assert search(typed).suggestion == meant
