@@ -50,8 +50,12 @@ def intersect(parts):
 
 
 def union(parts):
-    scores = {}
-    for part in parts:
+    parts = sorted((p for p in parts if p), key=len, reverse=True)
+    if not parts:
+        return {}
+    # A word is looked up in three language fields and usually found in one: no copy then.
+    scores = parts[0] if len(parts) == 1 else dict(parts[0])
+    for part in parts[1:]:
         for doc, score in part.items():
             scores[doc] = scores.get(doc, 0.0) + score
     return scores
