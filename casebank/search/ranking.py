@@ -12,6 +12,8 @@ whoosh-reloaded is pinned, and the ranking test fails if an upgrade changes them
 """
 
 import threading
+from array import array
+from collections import OrderedDict
 from math import log
 
 from whoosh import query as wq
@@ -22,6 +24,10 @@ B, K1 = BM25F().B, BM25F().K1
 _lengths = {}  # (segment id, field) -> each document's (quantised) field length
 _lengths_lock = threading.Lock()
 LENGTHS_CACHE_LIMIT = 256
+_postings = OrderedDict()  # (segment id, field, term) -> (ids, weights), least recent first
+_postings_lock = threading.Lock()
+_postings_kept = 0
+POSTINGS_KEPT = 8_000_000  # postings kept decoded, per process: about 64 MB
 
 
 def scores_for(searcher, query):
@@ -76,8 +82,8 @@ def term_scores(searcher, fieldname, text):
             lengths = field_lengths(leaf, fieldname)
             add_bm25(scores, searcher, reader, fieldname, btext, leaf, offset, lengths, deleted)
         else:  # Whoosh's WeightScorer: the posting's weight
-            for ids, weights in blocks(leaf, fieldname, btext):
-                scores.update((d + offset, w) for d, w in zip(ids, weights, strict=True))
+            ids, weights = postings(leaf, fieldname, btext)
+            scores.update((d + offset, w) for d, w in zip(ids, weights, strict=True))
             for doc in deleted:
                 scores.pop(doc + offset, None)
     return scores
@@ -88,18 +94,52 @@ def add_bm25(scores, searcher, reader, fieldname, btext, leaf, offset, lengths, 
     idf = log(reader.doc_count_all() / (reader.doc_frequency(fieldname, btext) + 1)) + 1
     per_length = K1 * B / (searcher.avg_field_length(fieldname) or 1)
     base, top = K1 * (1 - B), idf * (K1 + 1)
-    for ids, weights in blocks(leaf, fieldname, btext):
-        for doc, tf in zip(ids, weights, strict=True):
-            if doc not in deleted:
-                scores[doc + offset] = top * tf / (tf + base + per_length * lengths[doc])
+    ids, weights = postings(leaf, fieldname, btext)
+    for doc, tf in zip(ids, weights, strict=True):
+        if doc not in deleted:
+            scores[doc + offset] = top * tf / (tf + base + per_length * lengths[doc])
+
+
+def postings(leaf, fieldname, btext):
+    """(document numbers in leaf, weights) of every posting of the term, deleted documents
+    included (callers skip them). Decoding Whoosh's blocks (unpickle, inflate, undo deltas)
+    was most of a query's time at 100,000 case studies, and the words people search for
+    recur, so the decoded postings of recent terms are kept (segments never change)."""
+    key = (leaf.segment().segment_id(), fieldname, btext)
+    with _postings_lock:
+        found = _postings.get(key)
+        if found:
+            _postings.move_to_end(key)
+            return found
+    ids, weights = array("I"), array("f")
+    for block_ids, block_weights in blocks(leaf, fieldname, btext):
+        ids.extend(block_ids)
+        weights.extend(block_weights)
+    global _postings_kept  # noqa: PLW0603 - the cache's size, guarded by its lock
+    with _postings_lock:
+        _postings[key] = ids, weights
+        _postings_kept += len(ids)
+        while _postings_kept > POSTINGS_KEPT and len(_postings) > 1:
+            _key, (old, _weights) = _postings.popitem(last=False)
+            _postings_kept -= len(old)
+    return ids, weights
+
+
+def forget_postings():
+    """Empty the decoded postings cache (the benchmark measures each mode from cold)."""
+    global _postings_kept  # noqa: PLW0603
+    with _postings_lock:
+        _postings.clear()
+        _postings_kept = 0
 
 
 def blocks(leaf, fieldname, btext):
     """(document numbers in leaf, weights) of the term's postings, one block at a time,
     deleted documents included (the caller skips them)."""
     matcher = leaf.postings(fieldname, btext)
-    if isinstance(matcher, FilterMatcher):  # the deletions filter
-        matcher = matcher.child
+    if isinstance(matcher, FilterMatcher):  # the deletions filter, which has already moved
+        matcher = matcher.child  # its child past the first deleted postings: back to the start
+        matcher.reset()
     while matcher.is_active():
         matcher._read_ids()  # noqa: SLF001 - see the module docstring
         matcher._read_weights()  # noqa: SLF001
