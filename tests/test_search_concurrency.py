@@ -8,6 +8,7 @@ import signal
 import pytest
 
 from casebank.crypto import new_master_key
+from casebank.search import engine
 from casebank.search.engine import AUDIENCES, SEGMENTS_BEFORE_MERGE, SearchIndexes
 from casebank.search.storage import PlainStorage, SealedStorage
 
@@ -137,3 +138,30 @@ def test_segments_piled_up_by_saves_are_merged_in_a_thread_once_saves_pause(inde
         assert segment_count(indexes, audience) < SEGMENTS_BEFORE_MERGE
         assert len(stored_references(indexes, audience)) == SEGMENTS_BEFORE_MERGE
     assert indexes.merge_later() is None
+
+
+def test_a_commit_merges_by_itself_past_the_limit_when_no_merge_was_planned(indexes, monkeypatch):
+    monkeypatch.setattr(engine, "SEGMENTS_MERGE_NOW", 4)
+    for number in range(8):  # a writer that never plans a merge (the CLI, a long burst)
+        with indexes.writers() as writers:
+            for w in writers.values():
+                w.add_document(**document("cli", number))
+    for audience in ("public", "restricted"):
+        assert segment_count(indexes, audience) < 4
+        assert len(stored_references(indexes, audience)) == 8
+
+
+def test_opening_tries_again_when_a_commit_removed_what_it_had_listed(indexes, monkeypatch):
+    write_documents(str(indexes.index_dir), indexes.keyring_text, "listed", 2)
+    real_open = PlainStorage.open_file
+    vanished = []
+
+    def commit_in_between(storage, name, **kwargs):  # another process commits right then
+        if name.endswith(".toc") and not vanished:
+            vanished.append(name)
+            raise FileNotFoundError(name)
+        return real_open(storage, name, **kwargs)
+
+    monkeypatch.setattr(PlainStorage, "open_file", commit_in_between)
+    assert indexes.searcher("public").doc_count() == 2
+    assert vanished

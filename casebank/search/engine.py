@@ -40,9 +40,10 @@ WRITE_LOCK = "MAIN_WRITELOCK"  # the lock Whoosh's SegmentWriter takes ("<indexn
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer before giving up
 # A save commits a small segment of its own, without merging (fast). Every write and every new
 # searcher opens every segment, so they must not pile up: once an index has
-# SEGMENTS_BEFORE_MERGE, a thread merges the small ones (Whoosh's MERGE_SMALL policy) when
+# SEGMENTS_BEFORE_MERGE, a thread merges the small ones into one (merge_small_segments) when
 # saves have paused for MERGE_DELAY seconds, so that a burst of saves does not wait for merges
-# (they hold the write lock); past SEGMENTS_MERGE_NOW it merges at once.
+# (they hold the write lock). Past SEGMENTS_MERGE_NOW (a long burst, or writers that plan no
+# merge, such as the CLI), the commit itself merges them.
 SEGMENTS_BEFORE_MERGE = 6
 SEGMENTS_MERGE_NOW = 24
 MERGE_DELAY = 2.0
@@ -161,7 +162,9 @@ class SearchIndexes:
                 shutil.rmtree(old, ignore_errors=True)
 
     def open(self, generation, audience):
-        return self.storage(generation, audience).open_index(schema=SCHEMA)
+        return opened_despite_commits(
+            lambda: self.storage(generation, audience).open_index(schema=SCHEMA)
+        )
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
@@ -189,8 +192,10 @@ class SearchIndexes:
                 yield opened
                 for audience in AUDIENCES:
                     writer = opened[audience]
-                    self.segments = max(self.segments, len(writer.segments) + 1)
-                    writer.commit(mergetype=merge_small_segments if merge else NO_MERGE)
+                    count = len(writer.segments) + 1
+                    self.segments = max(self.segments, count)
+                    now = merge or count >= SEGMENTS_MERGE_NOW
+                    writer.commit(mergetype=merge_small_segments if now else NO_MERGE)
                 stack.pop_all()
                 return
 
@@ -202,8 +207,7 @@ class SearchIndexes:
         with self._merge_lock:
             if self._merge_timer:
                 self._merge_timer.cancel()
-            now = self.segments >= SEGMENTS_MERGE_NOW
-            self._merge_timer = threading.Timer(0 if now else delay, self._merge)
+            self._merge_timer = threading.Timer(delay, self._merge)
             self._merge_timer.daemon = True
             self._merge_timer.start()
             return self._merge_timer
@@ -244,7 +248,7 @@ class SearchIndexes:
                 return cached[1]
             # Not Searcher.refresh(): it reuses segment readers and so misses new deletions
             # in a segment it reuses. Opening afresh is cheap without mmap.
-            searcher = self.open(generation, audience).searcher()
+            searcher = opened_despite_commits(lambda: self.open(generation, audience).searcher())
         except Exception as error:
             raise SearchUnavailable(f"the search index cannot be opened: {error!r}") from error
         if cached:
@@ -291,6 +295,17 @@ def merge_small_segments(writer, segments):
         writer.add_reader(reader)
         reader.close()
     return [s for s in segments if s not in merging]
+
+
+def opened_despite_commits(open_, attempts=5):
+    """open_(), again if another process's commit removed a file between Whoosh listing the
+    index's files and opening them (its old table of contents, or segments it merged away)."""
+    for attempt in range(1, attempts):
+        try:
+            return open_()
+        except FileNotFoundError:
+            time.sleep(0.01 * attempt)
+    return open_()
 
 
 def cancel_quietly(writer):
