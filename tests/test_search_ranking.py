@@ -9,8 +9,8 @@ import pytest
 from casebank.crypto import new_master_key
 from casebank.search import ranking
 from casebank.search.analysis import FoldingStemmer, titled
-from casebank.search.engine import PUBLIC, SearchIndexes
-from casebank.search.querying import parse
+from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
+from casebank.search.querying import SearchRequest, parse, run_search
 
 WORDS = [
     "ivory",
@@ -116,5 +116,29 @@ def test_decoded_postings_hold_every_posting_deleted_ones_included(searcher):
     assert len(leaves) == 2
     for leaf in leaves:
         for btext in terms:
-            ids, _weights = ranking.postings(leaf, "body", btext)
+            ids, _weights = ranking.postings(searcher, leaf, "body", btext)
             assert len(ids) == leaf.doc_frequency("body", btext) > 0
+
+
+def test_a_public_and_a_restricted_segment_sharing_an_id_share_no_cached_data(tmp_path):
+    """Whoosh draws segment ids from the global random generator; force a clash and check that
+    the caches (postings, lengths, facet sets) still keep the two indexes apart."""
+    indexes = SearchIndexes(tmp_path, new_master_key())
+    generation = indexes.new_generation()
+    indexes.swap(generation)
+    for audience, word, country in ((RESTRICTED, "secretword", "MW"), (PUBLIC, "plainword", "KE")):
+        random.seed(42)
+        writer = indexes.open(generation, audience).writer()
+        writer.add_document(key="case:1", kind="case", reference="R1", title=word,
+                            body=titled(word, word), seizing_country=country)  # fmt: skip
+        writer.commit()
+    ids = {a: indexes.searcher(a).reader().segment().segment_id() for a in (PUBLIC, RESTRICTED)}
+    assert ids[PUBLIC] == ids[RESTRICTED]  # the clash happened
+    secret = run_search(indexes.searcher(RESTRICTED), SearchRequest(text="secretword"), RESTRICTED)
+    assert secret.total == 1 and dict(secret.facets["country"]) == {"MW": 1}
+    public = run_search(indexes.searcher(PUBLIC), SearchRequest(text="secretword"), PUBLIC)
+    assert public.total == 0
+    plain = run_search(indexes.searcher(PUBLIC), SearchRequest(text="plainword"), PUBLIC)
+    assert plain.total == 1 and dict(plain.facets["country"]) == {"KE": 1}
+    indexes.close()
+    random.seed()  # later tests draw fresh segment ids again

@@ -257,6 +257,7 @@ class SearchIndexes:
             cached[1].close()
         with self._searchers_lock:
             self._searchers.add(searcher)
+        searcher.index_id = str(Path(generation) / audience)  # for the caches of its segments
         cache[audience] = (generation, searcher)
         return searcher
 

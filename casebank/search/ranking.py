@@ -49,6 +49,13 @@ def scores_for(searcher, query):
     return None
 
 
+def segment_key(searcher, leaf):
+    """A segment's identity in the caches: its index (SearchIndexes.searcher() names it) and
+    its id. Whoosh's segment ids are random; the public and the restricted index must not
+    share a cached entry even if two ever met."""
+    return getattr(searcher, "index_id", None), leaf.segment().segment_id()
+
+
 def intersect(parts):
     smallest, *others = sorted(parts, key=len)
     docs = [d for d in smallest if all(d in other for other in others)]
@@ -79,10 +86,10 @@ def term_scores(searcher, fieldname, text):
             continue
         deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
         if field.scorable:
-            lengths = field_lengths(leaf, fieldname)
+            lengths = field_lengths(searcher, leaf, fieldname)
             add_bm25(scores, searcher, reader, fieldname, btext, leaf, offset, lengths, deleted)
         else:  # Whoosh's WeightScorer: the posting's weight
-            ids, weights = postings(leaf, fieldname, btext)
+            ids, weights = postings(searcher, leaf, fieldname, btext)
             scores.update((d + offset, w) for d, w in zip(ids, weights, strict=True))
             for doc in deleted:
                 scores.pop(doc + offset, None)
@@ -94,18 +101,18 @@ def add_bm25(scores, searcher, reader, fieldname, btext, leaf, offset, lengths, 
     idf = log(reader.doc_count_all() / (reader.doc_frequency(fieldname, btext) + 1)) + 1
     per_length = K1 * B / (searcher.avg_field_length(fieldname) or 1)
     base, top = K1 * (1 - B), idf * (K1 + 1)
-    ids, weights = postings(leaf, fieldname, btext)
+    ids, weights = postings(searcher, leaf, fieldname, btext)
     for doc, tf in zip(ids, weights, strict=True):
         if doc not in deleted:
             scores[doc + offset] = top * tf / (tf + base + per_length * lengths[doc])
 
 
-def postings(leaf, fieldname, btext):
+def postings(searcher, leaf, fieldname, btext):
     """(document numbers in leaf, weights) of every posting of the term, deleted documents
     included (callers skip them). Decoding Whoosh's blocks (unpickle, inflate, undo deltas)
     was most of a query's time at 100,000 case studies, and the words people search for
     recur, so the decoded postings of recent terms are kept (segments never change)."""
-    key = (leaf.segment().segment_id(), fieldname, btext)
+    key = (*segment_key(searcher, leaf), fieldname, btext)
     with _postings_lock:
         found = _postings.get(key)
         if found:
@@ -147,9 +154,9 @@ def blocks(leaf, fieldname, btext):
         matcher._next_block()  # noqa: SLF001
 
 
-def field_lengths(leaf, fieldname):
+def field_lengths(searcher, leaf, fieldname):
     """Each document's length in fieldname, as Whoosh scores it; read once per segment."""
-    key = (leaf.segment().segment_id(), fieldname)
+    key = (*segment_key(searcher, leaf), fieldname)
     with _lengths_lock:
         lengths = _lengths.get(key)
     if lengths is None:
@@ -170,12 +177,12 @@ def column_values(searcher, fieldname):
     """fieldname's value for every document number of the searcher (a sortable field)."""
     values = []
     for leaf, _offset in searcher.reader().leaf_readers():
-        values.extend(segment_column(leaf, fieldname))
+        values.extend(segment_column(searcher, leaf, fieldname))
     return values
 
 
-def segment_column(leaf, fieldname):
-    key = (leaf.segment().segment_id(), f"column:{fieldname}")
+def segment_column(searcher, leaf, fieldname):
+    key = (*segment_key(searcher, leaf), f"column:{fieldname}")
     with _lengths_lock:
         values = _lengths.get(key)
     if values is None:
