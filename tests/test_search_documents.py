@@ -10,6 +10,7 @@ from casebank.models import Document
 from casebank.search import check_index
 from casebank.search.engine import PUBLIC
 from casebank.services import documents
+from tests.factories import make_case
 from tests.search_helpers import Officer, search
 
 CANARY = "vortexmandrill"
@@ -105,3 +106,26 @@ def test_check_index_puts_back_a_document_the_index_lost(search_index):
     report = check_index(repair=True)
     assert report[PUBLIC]["missing"] == 1 and report["repaired"] == 1
     assert titles(search("appauvrir")) == [KIGALI]
+
+
+def test_a_public_attachment_of_a_case_the_public_cannot_see_stays_out_of_public_search():
+    case = make_case(title="Open case")
+    db.session.commit()
+    upload(f"Scan of the {CANARY} container.", status="published", case_study=case)
+    assert search(CANARY).total == 1
+    case.access_level = "restricted"  # the attachment follows its case out of public view
+    db.session.commit()
+    assert search(CANARY).total == 0
+    hit = search(CANARY, user=Officer()).hits[0]
+    assert not hit.public  # so it links into the restricted area, not to a public 404
+    assert check_index(repair=False)[PUBLIC] == {"missing": 0, "extra": 0, "stale": 0}
+
+
+def test_a_risk_indicator_made_public_keeps_its_items_out_of_the_public_index():
+    risk = db.session.scalar(select(Document).filter_by(kind="risk_indicator"))
+    risk.risk_indicator.indicators = [{"category": "routing", "indicator": f"Via {CANARY}."}]
+    documents.update_document(risk, {"access_level": "public"})
+    db.session.commit()
+    assert search(risk.title.split()[0]).facets["kind"]  # the document itself is public now
+    assert search(CANARY).total == 0
+    assert search(CANARY, user=Officer()).total == 1

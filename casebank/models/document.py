@@ -72,7 +72,13 @@ class Document(db.Model):
 
     @property
     def is_public(self):
-        return self.status == DocumentStatus.PUBLISHED and self.access_level == AccessLevel.PUBLIC
+        """Readable by anyone: published, public, and not attached to a case study the public
+        cannot see (the rule of services.documents.visible_documents, for one document)."""
+        return (
+            self.status == DocumentStatus.PUBLISHED
+            and self.access_level == AccessLevel.PUBLIC
+            and (self.case_study is None or self.case_study.is_public)
+        )
 
     def __repr__(self):
         return f"<Document {self.id}>"

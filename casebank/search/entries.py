@@ -184,8 +184,14 @@ def document_entry(document, audience, names):
         "kind": str(document.kind),
         "reference": str(document.id),
         "title": document.title,
+        # A risk indicator's items are restricted text even when its document was made public:
+        # its file (what the public may read) is not regenerated when they are edited.
         body_field(document.language): titled(
-            document.title, document.description, text, *indicator_lines(indicator), *words
+            document.title,
+            document.description,
+            text,
+            *(indicator_lines(indicator) if audience == RESTRICTED else ()),
+            *words,
         ),
         "summary": document.description or "",
         "text": text[:EXCERPT_CHARS],
@@ -196,7 +202,7 @@ def document_entry(document, audience, names):
         "year": published[:4],
         "date": published,
         "updated_at": document.updated_at.isoformat(),
-        "access": str(document.access_level),
+        "access": "public" if document.is_public else "restricted",
     }
     return {k: v for k, v in entry.items() if v != ""}
 

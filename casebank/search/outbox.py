@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, Document, HSCode, IndexOutbox, RiskIndicator
 from casebank.models.case_study import utc_now
-from casebank.models.vocab import AccessLevel, DocumentStatus, WorkflowStatus
+from casebank.models.vocab import AccessLevel, WorkflowStatus
 from casebank.search.engine import AUDIENCES, PUBLIC, RESTRICTED, SearchIndexes, cancel_quietly
 from casebank.search.entries import (
     ReferenceNames,
@@ -28,6 +28,7 @@ from casebank.search.entries import (
     document_entry,
     document_key,
 )
+from casebank.services import documents as documents_service
 
 log = logging.getLogger(__name__)
 PENDING = "casebank.search.outbox_pending"
@@ -56,11 +57,15 @@ def search_session():
 def queue_changed_entries(session, flush_context):
     changed = [*session.new, *session.dirty, *session.deleted]
     cases = {o.id for o in changed if isinstance(o, CaseStudy) and o.id is not None}
-    # A risk indicator's id is its document's id.
+    # A risk indicator's id is its document's id; a case's attachments follow its visibility.
     documents = {o.id for o in changed if isinstance(o, Document | RiskIndicator) and o.id}
+    if cases:
+        attached = select(Document.id).where(Document.case_study_id.in_(cases))
+        documents.update(session.connection().scalars(attached))
     now = utc_now()
-    rows = [{"case_study_id": i, "queued_at": now} for i in sorted(cases)]
-    rows += [{"document_id": i, "queued_at": now} for i in sorted(documents)]
+    # One executemany: every row names both columns.
+    rows = [{"case_study_id": i, "document_id": None, "queued_at": now} for i in sorted(cases)]
+    rows += [{"case_study_id": None, "document_id": i, "queued_at": now} for i in sorted(documents)]
     if rows:
         session.connection().execute(insert(IndexOutbox), rows)
     renamed = [o for o in session.dirty if isinstance(o, Convention | HSCode)]
@@ -259,12 +264,11 @@ def expected_state(session, audience):
     cases = select(CaseStudy.id, CaseStudy.updated_at).where(
         CaseStudy.status == WorkflowStatus.PUBLISHED
     )
-    documents = select(Document.id, Document.updated_at).where(
-        Document.status == DocumentStatus.PUBLISHED
-    )
     if audience == PUBLIC:
         cases = cases.where(CaseStudy.access_level == AccessLevel.PUBLIC)
-        documents = documents.where(Document.access_level == AccessLevel.PUBLIC)
+    readers = documents_service.PUBLIC if audience == PUBLIC else documents_service.OFFICER
+    visible = documents_service.visible_documents(readers).subquery()
+    documents = select(visible.c.id, visible.c.updated_at)
     state = {case_key(i): updated.isoformat() for i, updated in session.execute(cases)}
     state.update((document_key(i), u.isoformat()) for i, u in session.execute(documents))
     return state
