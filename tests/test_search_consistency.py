@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, Document, IndexOutbox
-from casebank.search import check_index, index_cases, rebuild
+from casebank.search import check_index, index_cases, outbox, rebuild
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
 from casebank.search.entries import case_key
 from casebank.services.reference_data import load_reference
@@ -194,3 +194,20 @@ def test_loading_unchanged_reference_data_queues_nothing():
     load_reference()
     db.session.flush()
     assert queued() == 0
+
+
+def test_a_change_committed_while_a_rebuild_runs_reaches_the_new_generation(monkeypatch):
+    """The change leaves updated_at alone (a risk indicator's items), so only the outbox can
+    carry it over: its row is kept while the rebuild runs, then applied to the new index."""
+    risk = db.session.scalar(select(Document).filter_by(kind="risk_indicator"))
+    build = outbox.write_generation
+
+    def edit_meanwhile(*args):  # the database was read; the new index is not written yet
+        risk.risk_indicator.indicators = [{"category": "routing", "indicator": f"Via {WORD}."}]
+        db.session.commit()
+        assert found(WORD, Officer()) != [] and queued() == 1  # live index updated, row kept
+        build(*args)
+
+    monkeypatch.setattr(outbox, "write_generation", edit_meanwhile)
+    rebuild()
+    assert search(WORD, user=Officer()).total == 1 and queued() == 0

@@ -146,6 +146,14 @@ class SearchIndexes:
         finally:
             lock.release()
 
+    def rebuild_running(self):
+        """Whether a rebuild, in this process or another, holds the rebuild lock."""
+        lock = FileLock(str(self.index_dir / "REBUILD_LOCK"))
+        if lock.acquire(blocking=False):
+            lock.release()
+            return False
+        return True
+
     def swap(self, generation):
         """Make generation live, atomically (readers see the old or the new, never neither)."""
         temporary = self.index_dir / f"{CURRENT}.{secrets.token_hex(4)}"

@@ -101,23 +101,30 @@ def apply_outbox_quietly():
         return None
 
 
-def apply_outbox(max_rounds=50):
-    """Apply queued changes to both indexes; returns how many outbox rows were applied."""
+def apply_outbox(max_rounds=50, keep_rows=None):
+    """Apply queued changes to both indexes; returns how many outbox rows were applied.
+
+    While a rebuild runs, the rows are applied to the live generation and kept (keep_rows None
+    means: keep them then): the generation being built may have read the database before the
+    change, and the rebuild's catch-up applies them to it after the swap. Its check by
+    updated_at alone would miss changes that leave updated_at alone (a risk indicator's items,
+    a case's codes, a renamed convention)."""
     indexes = search_indexes()
     if not indexes.exists():
         return 0
-    applied = 0
+    keep = indexes.rebuild_running() if keep_rows is None else keep_rows
+    applied, after = 0, 0
+    pending = select(IndexOutbox.id, IndexOutbox.case_study_id, IndexOutbox.document_id)
     with search_session() as session:
         for _ in range(max_rounds):
-            if not session.scalar(select(func.count()).select_from(IndexOutbox)):
+            later = IndexOutbox.id > after
+            if not session.scalar(select(func.count()).select_from(IndexOutbox).where(later)):
                 break
             try:
                 with indexes.writers() as writers:
                     session.rollback()  # read what was committed before we held the locks
                     rows = session.execute(
-                        select(IndexOutbox.id, IndexOutbox.case_study_id, IndexOutbox.document_id)
-                        .order_by(IndexOutbox.id)
-                        .limit(BATCH)
+                        pending.where(later).order_by(IndexOutbox.id).limit(BATCH)
                     ).all()
                     if not rows:
                         raise NothingToWrite
@@ -126,8 +133,9 @@ def apply_outbox(max_rounds=50):
                     write_entries(session, writers, cases, documents)
             except NothingToWrite:
                 break
-            # The index is committed; now the rows may go (if this fails they are re-applied).
-            session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_([r.id for r in rows])))
+            after = rows[-1].id
+            if not keep:  # the index is committed; now the rows may go (else: re-applied)
+                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_([r.id for r in rows])))
             session.commit()
             applied += len(rows)
     indexes.merge_later()
@@ -217,7 +225,8 @@ def rebuild_generation(indexes, progress):
     else:
         with indexes.locked(live):  # nobody writes into the old generation while we swap
             indexes.swap(generation)
-    report = check_index(repair=True)  # changes committed while we were building
+    # Changes committed while we were building, the rows kept meanwhile included.
+    report = check_index(repair=True, keep_rows=False)
     indexes.remove_old_generations()
     return {"entries": {a: len(e) for a, e in entries.items()}, "generation": generation.name,
             "caught_up": report}  # fmt: skip
@@ -280,10 +289,10 @@ def indexed_state(indexes, audience):
         return {f["key"]: f.get("updated_at") for f in searcher.all_stored_fields()}
 
 
-def check_index(repair=True):
+def check_index(repair=True, keep_rows=None):
     """Compare both indexes with the database; with repair, fix what differs."""
     indexes = search_indexes()
-    report = {"queued": apply_outbox()}
+    report = {"queued": apply_outbox(keep_rows=keep_rows)}
     drifted = set()
     with search_session() as session:
         for audience in (PUBLIC, RESTRICTED):
