@@ -46,14 +46,16 @@ def iterate_with(progress):
 
 
 def committed(action):
-    """Run action; commit once if it succeeds, roll everything back if it fails."""
+    """Run action; commit once if it succeeds, roll everything back if it fails; then bring the
+    search indexes up to date with all it changed (a request does a bounded part of that)."""
     try:
         result = action()
         db.session.commit()
-        return result
     except Exception:
         db.session.rollback()
         raise
+    search.apply_outbox(max_rounds=10_000)
+    return result
 
 
 @casebank.command("load-reference")

@@ -211,3 +211,18 @@ def test_a_change_committed_while_a_rebuild_runs_reaches_the_new_generation(monk
     monkeypatch.setattr(outbox, "write_generation", edit_meanwhile)
     rebuild()
     assert search(WORD, user=Officer()).total == 1 and queued() == 0
+
+
+def test_a_commit_that_queues_everything_applies_a_bounded_part_and_leaves_the_rest(monkeypatch):
+    monkeypatch.setattr(outbox, "BATCH", 5)  # two rounds of five after the commit
+    montreal = db.session.scalar(select(Convention).filter_by(code="MONTREAL"))
+    montreal.name = "Quadrilateralprotocol on substances that deplete the ozone layer"
+    db.session.commit()
+    left = queued()
+    assert (
+        left
+        == db.session.scalar(select(func.count(CaseStudy.id)))
+        + db.session.scalar(select(func.count(Document.id)))
+        - 2 * 5
+    )
+    assert check_index(repair=True)["queued"] == left and queued() == 0

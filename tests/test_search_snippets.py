@@ -39,3 +39,12 @@ def test_no_match_gives_nothing_and_a_title_is_marked_whole():
     assert marked_whole(title, terms("ivory")) == (
         "Rhino horn and <mark>ivory</mark> seized at the airport"
     )
+
+
+def test_a_match_near_the_end_still_gets_a_full_passage_cut_at_any_white_space():
+    text = ("routine\ninspection of general cargo " * 20) + "then ivory at the very end"
+    out = marked(text, terms("ivory"))
+    assert out.endswith("very end") and "<mark>ivory</mark>" in out
+    assert len(out.striptags()) > 200
+    body = out.removeprefix("…")
+    assert body.split()[0] in ("routine", "inspection", "of", "general", "cargo")

@@ -92,10 +92,16 @@ def forget_after_rollback(session):
     session.info.pop(PENDING, None)
 
 
+# A request applies at most this many batches after its commit, so a change that queues every
+# entry (a renamed convention) does not hold it for minutes: later commits, the CLI (which
+# drains the outbox after its commits) or `flask casebank check-index` do the rest.
+ROUNDS_AFTER_COMMIT = 2
+
+
 def apply_outbox_quietly():
     """Apply the outbox; never raise: the database write stands whatever the index does."""
     try:
-        return apply_outbox()
+        return apply_outbox(max_rounds=ROUNDS_AFTER_COMMIT)
     except Exception:  # noqa: BLE001 - logged; the rows stay queued and are retried
         log.warning("search index not updated; the changes stay queued", exc_info=True)
         return None

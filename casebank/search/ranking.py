@@ -124,6 +124,8 @@ def postings(searcher, leaf, fieldname, btext):
         weights.extend(block_weights)
     global _postings_kept  # noqa: PLW0603 - the cache's size, guarded by its lock
     with _postings_lock:
+        if key in _postings:  # another thread decoded it meanwhile: count it once
+            return _postings[key]
         _postings[key] = ids, weights
         _postings_kept += len(ids)
         while _postings_kept > POSTINGS_KEPT and len(_postings) > 1:

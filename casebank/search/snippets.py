@@ -6,6 +6,7 @@ is marked for a search for "seized"), one dictionary lookup per word: Whoosh's h
 re-analysed and fragmented each text through its token pipeline, 5-10x slower here.
 """
 
+import re
 from collections import Counter
 
 from markupsafe import Markup, escape
@@ -17,6 +18,7 @@ ANALYZER = FoldingStemmer("en")
 WIDTH = 240  # characters of context shown around the matches
 LEAD = 60  # of which before the first match
 ELLIPSIS = "…"
+SPACE = re.compile(r"\s")
 
 
 def marked(text, terms, width=WIDTH, analyzer=ANALYZER):
@@ -42,18 +44,19 @@ def marked_whole(text, terms, analyzer=ANALYZER):
 
 def window(text, found, width):
     """(start, end) of the passage: it opens shortly before the first of the matches that make
-    the most distinct terms fit in width, and cuts no word."""
+    the most distinct terms fit in width (earlier near the end of the text, so that the
+    passage stays width long), and cuts no word."""
     if width >= len(text):
         return 0, len(text)
     first = richest(found, width - LEAD)
-    start = max(0, first - LEAD)
+    start = max(0, min(first - LEAD, len(text) - width))
     if start:
-        space = text.find(" ", start, first)
-        start = space + 1 if space >= 0 else start
+        space = SPACE.search(text, start, first)
+        start = space.end() if space else start
     end = min(len(text), start + width)
     if end < len(text):
-        space = text.rfind(" ", first, end)
-        end = space if space > first else end
+        spaces = [m.start() for m in SPACE.finditer(text, first, end)]
+        end = spaces[-1] if spaces else end
     return start, end
 
 
