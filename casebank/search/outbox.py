@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, Document, HSCode, IndexOutbox, RiskIndicator
 from casebank.models.case_study import utc_now
-from casebank.models.vocab import AccessLevel, WorkflowStatus
 from casebank.search.engine import AUDIENCES, PUBLIC, RESTRICTED, SearchIndexes, cancel_quietly
 from casebank.search.entries import (
     ReferenceNames,
@@ -28,6 +27,7 @@ from casebank.search.entries import (
     document_entry,
     document_key,
 )
+from casebank.services import catalogue
 from casebank.services import documents as documents_service
 
 log = logging.getLogger(__name__)
@@ -276,16 +276,14 @@ def write_index(indexes, generation, audience, entries, progress=None):
 
 def expected_state(session, audience):
     """{key: updated_at} of every entry the index of audience should hold."""
-    cases = select(CaseStudy.id, CaseStudy.updated_at).where(
-        CaseStudy.status == WorkflowStatus.PUBLISHED
-    )
-    if audience == PUBLIC:
-        cases = cases.where(CaseStudy.access_level == AccessLevel.PUBLIC)
+    # The rules the pages apply: what the public, or an officer, may read.
+    cases = catalogue.visible_cases(officer=audience == RESTRICTED).subquery()
     readers = documents_service.PUBLIC if audience == PUBLIC else documents_service.OFFICER
-    visible = documents_service.visible_documents(readers).subquery()
-    documents = select(visible.c.id, visible.c.updated_at)
-    state = {case_key(i): updated.isoformat() for i, updated in session.execute(cases)}
-    state.update((document_key(i), u.isoformat()) for i, u in session.execute(documents))
+    documents = documents_service.visible_documents(readers).subquery()
+    state = {}
+    for table, key_of in ((cases, case_key), (documents, document_key)):
+        rows = session.execute(select(table.c.id, table.c.updated_at))
+        state.update((key_of(i), updated.isoformat()) for i, updated in rows)
     return state
 
 
