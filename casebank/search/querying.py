@@ -250,9 +250,7 @@ def highlight_terms(query, reader):
 
 
 _facet_sets = weakref.WeakKeyDictionary()  # searcher -> per segment: {facet: {value: docs}}
-_segment_sets = {}  # segment key -> the same, for one segment's own document numbers
 _facet_sets_lock = threading.Lock()
-SEGMENT_CACHE_LIMIT = 256
 
 
 def facet_sets(searcher):
@@ -282,24 +280,18 @@ def facet_sets(searcher):
 
 
 def segment_facet_sets(searcher, leaf):
-    # Kept per segment: a segment's postings never change, and a document deleted since the
-    # sets were read is harmless in them: every use intersects them with live matches.
-    key = ranking.segment_key(searcher, leaf)
-    with _facet_sets_lock:
-        cached = _segment_sets.get(key)
-    if cached is None:
-        cached = {
+    """{facet: {value: documents}} of one segment, in its own numbering (read once)."""
+
+    def read(leaf):
+        return {
             name: {
                 value: set(leaf.postings(fieldname, value).all_ids())
                 for value in (v.decode("utf-8") for v in leaf.lexicon(fieldname))
             }
             for name, (fieldname, _multi) in FACETS.items()
         }
-        with _facet_sets_lock:
-            if len(_segment_sets) >= SEGMENT_CACHE_LIMIT:
-                _segment_sets.clear()
-            _segment_sets[key] = cached
-    return cached
+
+    return ranking.per_segment(searcher, leaf, "facets", read)
 
 
 def facet_counts(searcher, matched):

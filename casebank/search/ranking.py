@@ -21,9 +21,9 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 
 B, K1 = BM25F().B, BM25F().K1
-_lengths = {}  # (segment id, field) -> each document's (quantised) field length
-_lengths_lock = threading.Lock()
-LENGTHS_CACHE_LIMIT = 256
+_segment_data = {}  # (index, segment id, name) -> what was read from that segment
+_segment_data_lock = threading.Lock()
+SEGMENT_DATA_LIMIT = 256
 _postings = OrderedDict()  # (segment id, field, term) -> (ids, weights), least recent first
 _postings_lock = threading.Lock()
 _postings_kept = 0
@@ -156,19 +156,29 @@ def blocks(leaf, fieldname, btext):
         matcher._next_block()  # noqa: SLF001
 
 
+def per_segment(searcher, leaf, name, read):
+    """read(leaf), kept per segment and name: a segment never changes, but for deletions,
+    which every user of this allows for (they intersect with live matches or skip deleted
+    documents). Bounded: emptied when full."""
+    key = (*segment_key(searcher, leaf), name)
+    with _segment_data_lock:
+        found = _segment_data.get(key)
+    if found is None:
+        found = read(leaf)
+        with _segment_data_lock:
+            if len(_segment_data) >= SEGMENT_DATA_LIMIT:
+                _segment_data.clear()
+            _segment_data[key] = found
+    return found
+
+
 def field_lengths(searcher, leaf, fieldname):
-    """Each document's length in fieldname, as Whoosh scores it; read once per segment."""
-    key = (*segment_key(searcher, leaf), fieldname)
-    with _lengths_lock:
-        lengths = _lengths.get(key)
-    if lengths is None:
-        length = leaf.doc_field_length
-        lengths = [length(doc, fieldname, 1) for doc in range(leaf.doc_count_all())]
-        with _lengths_lock:
-            if len(_lengths) >= LENGTHS_CACHE_LIMIT:
-                _lengths.clear()
-            _lengths[key] = lengths
-    return lengths
+    """Each document's length in fieldname, as Whoosh scores it."""
+
+    def read(leaf):
+        return [leaf.doc_field_length(doc, fieldname, 1) for doc in range(leaf.doc_count_all())]
+
+    return per_segment(searcher, leaf, f"lengths:{fieldname}", read)
 
 
 def every_document(searcher):
@@ -177,18 +187,11 @@ def every_document(searcher):
 
 def column_values(searcher, fieldname):
     """fieldname's value for every document number of the searcher (a sortable field)."""
+
+    def read(leaf):
+        return list(leaf.column_reader(fieldname))
+
     values = []
     for leaf, _offset in searcher.reader().leaf_readers():
-        values.extend(segment_column(searcher, leaf, fieldname))
-    return values
-
-
-def segment_column(searcher, leaf, fieldname):
-    key = (*segment_key(searcher, leaf), f"column:{fieldname}")
-    with _lengths_lock:
-        values = _lengths.get(key)
-    if values is None:
-        values = list(leaf.column_reader(fieldname))
-        with _lengths_lock:
-            _lengths[key] = values
+        values.extend(per_segment(searcher, leaf, f"column:{fieldname}", read))
     return values
