@@ -66,8 +66,15 @@ class ReferenceNames:
             hs_codes={h.code: h.description for h in session.scalars(select(HSCode))},
         )
 
+    def words(self, conventions, hs_codes):
+        """What an entry's conventions and HS codes add to its words: names, digits, headings."""
+        words = [self.conventions.get(c, c) for c in conventions]
+        words += [f"{c} {codes.hs_digits(c)} {self.hs_codes.get(c, '')}" for c in hs_codes]
+        return words
+
 
 CASE = "case"  # the kind of a case study's entry; a document's is its document kind
+DOCUMENT = "document"  # how a document's key begins
 EXCERPT_CHARS = 20_000  # of a document's text, stored for snippets (all of it is searchable)
 
 
@@ -76,7 +83,16 @@ def case_key(case_id):
 
 
 def document_key(document_id):
-    return f"document:{document_id}"
+    return f"{DOCUMENT}:{document_id}"
+
+
+def ids_by_kind(keys):
+    """The case study ids and the document ids that a set of entry keys name."""
+    found = {CASE: [], DOCUMENT: []}
+    for key in keys:
+        kind, item_id = key.split(":", 1)
+        found[kind].append(int(item_id))
+    return sorted(found[CASE]), sorted(found[DOCUMENT])
 
 
 def is_searchable(case, audience):
@@ -107,8 +123,7 @@ def entry_from_record(record, names):
     hs = record.get("hs_codes") or []
     words = [record.get(f) for f in TEXT_FIELDS]
     words += [codes.country_name(c) for c in dict.fromkeys(countries)]
-    words += [names.conventions.get(c, c) for c in conventions]
-    words += [f"{c} {codes.hs_digits(c)} {names.hs_codes.get(c, '')}" for c in hs]
+    words += names.words(conventions, hs)
     words += record.get("agencies") or []
     words += [
         CommodityCategory.label_of(record["commodity_category"]),
@@ -144,7 +159,7 @@ def entry_from_record(record, names):
             )
         ),
         "country": " ".join(dict.fromkeys(countries)),
-        "hs": " ".join(sorted({p for c in hs for p in hs_prefixes(c)})),
+        "hs": hs_field(hs),
         "convention": " ".join(conventions),
         "seizing_country": record["country"],
         "year": seizure_date[:4],
@@ -159,10 +174,11 @@ def entry_from_record(record, names):
     return {k: v for k, v in entry.items() if v != ""}
 
 
-def hs_prefixes(code):
-    """'2903.14' -> 29, 290, 2903, 29031, 290314: a query for any prefix finds the code."""
-    digits = codes.hs_digits(code)
-    return [digits[:n] for n in range(2, len(digits) + 1)]
+def hs_field(hs_codes):
+    """Every prefix of every code ('2903.14' -> 29, 290, 2903, 29031, 290314): a query for
+    any prefix finds the code."""
+    digits = [codes.hs_digits(code) for code in hs_codes]
+    return " ".join(sorted({d[:n] for d in digits for n in range(2, len(d) + 1)}))
 
 
 def document_entry(document, audience, names):
@@ -176,8 +192,7 @@ def document_entry(document, audience, names):
     conventions = [c.code for c in indicator.conventions] if indicator else []
     hs = [h.code for h in indicator.hs_codes] if indicator else []
     text = document.extracted_text or ""
-    words = [names.conventions.get(c, c) for c in conventions]
-    words += [f"{c} {codes.hs_digits(c)} {names.hs_codes.get(c, '')}" for c in hs]
+    words = names.words(conventions, hs)
     published = (document.published_at or document.created_at).date().isoformat()
     entry = {
         "key": document_key(document.id),
@@ -197,7 +212,7 @@ def document_entry(document, audience, names):
         "text": text[:EXCERPT_CHARS],
         "language": str(document.language),
         "spell": f"{document.title} {document.description or ''}",
-        "hs": " ".join(sorted({p for c in hs for p in hs_prefixes(c)})),
+        "hs": hs_field(hs),
         "convention": " ".join(conventions),
         "year": published[:4],
         "date": published,

@@ -26,6 +26,7 @@ from casebank.search.entries import (
     case_key,
     document_entry,
     document_key,
+    ids_by_kind,
 )
 from casebank.services import catalogue
 from casebank.services import documents as documents_service
@@ -306,8 +307,7 @@ def check_index(repair=True, keep_rows=None):
             stale = {k for k in expected.keys() & actual.keys() if expected[k] != actual[k]}
             report[audience] = {"missing": len(missing), "extra": len(extra), "stale": len(stale)}
             drifted |= missing | extra | stale
-        cases = sorted(int(k.split(":", 1)[1]) for k in drifted if k.startswith("case:"))
-        documents = sorted(int(k.split(":", 1)[1]) for k in drifted if k.startswith("document:"))
+        cases, documents = ids_by_kind(drifted)
         if repair:  # also merges the small segments that saves leave behind
             with indexes.writers(merge=True) as writers:
                 write_entries(session, writers, cases, documents)
