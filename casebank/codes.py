@@ -54,6 +54,16 @@ def country_names():
     return {c.alpha_2: c.name for c in pycountry.countries}
 
 
+@cache
+def _country_codes_by_name():
+    return {name.lower(): code for code, name in country_names().items()}
+
+
+def country_code_named(name):
+    """'Kenya' -> 'KE' (any case); None for a name ISO does not know."""
+    return _country_codes_by_name().get(name.lower())
+
+
 def is_valid_country(code):
     return code in country_names()
 

@@ -20,7 +20,7 @@ from whoosh import query as wq
 
 from casebank import codes
 from casebank.search import ranking
-from casebank.search.analysis import BODY, LANGUAGES, FoldingStemmer, body_field
+from casebank.search.analysis import BODY, LANGUAGES, FoldingStemmer, SpellingWords, body_field
 from casebank.search.engine import RESTRICTED
 from casebank.search.entries import CASE
 from casebank.search.snippets import marked, marked_whole
@@ -46,17 +46,17 @@ SYNONYMS = {
     "CWC": "cwc opcw precursor precursors",
 }
 CONVENTION_OF_WORD = {w: code for code, words in SYNONYMS.items() for w in words.split()}
-# Facets: the request argument, the index field, and whether a document may hold several values
-# (a case study may fall under several conventions; it then counts once under each).
+# Facets: the request argument and the index field. An entry may hold several values (a case
+# study under several conventions); it then counts once under each.
 FACETS = {
-    "kind": ("kind", False),
-    "convention": ("convention", True),
-    "country": ("seizing_country", False),
-    "year": ("year", False),
-    "transport_mode": ("transport_mode", False),
-    "detection_method": ("detection_method", False),
-    "prosecution_status": ("prosecution_status", False),
-    "commodity": ("commodity", False),
+    "kind": "kind",
+    "convention": "convention",
+    "country": "seizing_country",
+    "year": "year",
+    "transport_mode": "transport_mode",
+    "detection_method": "detection_method",
+    "prosecution_status": "prosecution_status",
+    "commodity": "commodity",
 }
 SORTS = ("relevance", "newest", "oldest")
 HS_WORD = re.compile(r"^\d{4}(\.?\d{2})?$")
@@ -149,8 +149,7 @@ def country_code(text):
     text = text.strip()
     if len(text) == 2 and codes.is_valid_country(text.upper()):
         return text.upper()
-    by_name = {name.lower(): code for code, name in codes.country_names().items()}
-    return by_name.get(text.lower())
+    return codes.country_code_named(text)
 
 
 def domain_terms(word):
@@ -288,7 +287,7 @@ def segment_facet_sets(searcher, leaf):
                 value: set(leaf.postings(fieldname, value).all_ids())
                 for value in (v.decode("utf-8") for v in leaf.lexicon(fieldname))
             }
-            for name, (fieldname, _multi) in FACETS.items()
+            for name, fieldname in FACETS.items()
         }
 
     return ranking.per_segment(searcher, leaf, "facets", read)
@@ -325,6 +324,7 @@ def make_hit(stored, audience, terms):
 
 
 ANALYZERS = {lang: FoldingStemmer(lang) for lang in LANGUAGES}
+SPELLING = SpellingWords()
 
 
 def facet_order(pair):
@@ -344,8 +344,8 @@ def suggest(searcher, text):
         if ":" in token or not WORD.fullmatch(word) or word.upper() in ("AND", "OR", "NOT"):
             words.append(token)
             continue
-        folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
-        if not folded or ("spell", folded) in reader:
+        folded = SPELLING.term(word)  # as the spell field was analysed
+        if ("spell", folded) in reader:
             words.append(token)
             continue
         found = nearest_word(reader, folded)
