@@ -143,9 +143,9 @@ def test_reindex_and_check_index_commands(runner, search_index):
 
 def test_reindex_if_missing_builds_a_missing_index(runner, search_index):
     (search_index.index_dir / "current").unlink()
-    assert not search_index.exists()
+    assert search_index.status() == {"status": "missing"}
     result = runner.invoke(args=["casebank", "reindex", "--if-missing"])
-    assert result.exit_code == 0 and search_index.exists()
+    assert result.exit_code == 0 and search_index.status()["status"] == "ok"
 
 
 def test_without_an_index_the_search_page_says_so(client, search_index):

@@ -16,7 +16,6 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh import index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
@@ -113,12 +112,6 @@ class SearchIndexes:
         except OSError:
             return None
         return target if version == SCHEMA_VERSION else None
-
-    def exists(self):
-        generation = self.current_generation()
-        return generation is not None and all(
-            index.exists(self.storage(generation, a)) for a in AUDIENCES
-        )
 
     def storage(self, generation, audience):
         path = Path(generation) / audience

@@ -117,7 +117,7 @@ def apply_outbox(max_rounds=50, keep_rows=None):
     updated_at alone would miss changes that leave updated_at alone (a risk indicator's items,
     a case's codes, a renamed convention)."""
     indexes = search_indexes()
-    if not indexes.exists():
+    if indexes.current_generation() is None:  # not built yet: `reindex` will read everything
         return 0
     keep = indexes.rebuild_running() if keep_rows is None else keep_rows
     applied, after = 0, 0
