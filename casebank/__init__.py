@@ -16,11 +16,18 @@ def create_app(config_name=None, overrides=None):
     app.config.from_object(load_config(config_name))
     app.config.update(overrides or {})
     app.config["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     return app
+
+
+def register_logging(app):
+    from casebank.app_logging import register_logging as register
+
+    register(app)
 
 
 def register_extensions(app):

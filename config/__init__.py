@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check()
 
 
@@ -45,6 +46,9 @@ class BaseConfig:
         self.INDEX_DIR = self.DATA_DIR / "index"
         self.FILE_STORE_DIR = self.DATA_DIR / "files"
         self.REDIS_URL = env.get("CASEBANK_REDIS_URL")
+        self.LOG_LEVEL = env.get("CASEBANK_LOG_LEVEL", "INFO").upper()
+        if self.LOG_LEVEL not in LOG_LEVELS:
+            raise ConfigError(f"CASEBANK_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         # Rate limits are per process in memory unless Redis is configured (then shared).
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.MAIL_SENDER = env.get("CASEBANK_MAIL_SENDER", "casebank <no-reply@casebank.invalid>")
