@@ -144,3 +144,13 @@ def test_a_pending_request_is_visible_only_in_administration(auth, client, db):
     page = client.get(f"/admin/access-requests/{args['admin.access_request']['request_id']}")
     assert "A. Applicant" in page.get_data(as_text=True)
     assert db.session.get(AccessRequest, args["admin.access_request"]["request_id"])
+
+
+def test_a_denied_request_is_logged_without_its_query_string(auth, client, caplog):
+    auth.login("partner")
+    with caplog.at_level("WARNING", logger="casebank.auth.permissions"):
+        response = client.get("/restricted/cases?q=secret-words")
+    assert response.status_code == 404
+    partner = accounts.find_user(ROLE_USERS["partner"][0])
+    assert f"denied GET /restricted/cases to user {partner.id} (is_officer)" in caplog.text
+    assert "secret-words" not in caplog.text

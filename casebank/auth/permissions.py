@@ -119,6 +119,9 @@ def rule_for(endpoint):
 
 def deny(rule):
     user = current_user()
+    # The path only: a query string may hold an officer's search words (ASVS 5.0 16.3.2).
+    who = f"user {user.id}" if user.is_authenticated else "an anonymous visitor"
+    log.warning("denied %s %s to %s (%s)", request.method, request.path, who, rule.__name__)
     if not user.is_authenticated and rule in LOGIN_FIRST and request.method == "GET":
         # Only the path goes into next=, and only for pages of this site.
         return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
