@@ -11,6 +11,7 @@ import socket
 import uuid
 from datetime import timedelta
 
+import flask
 import pytest
 from redis import Redis
 from sqlalchemy import select
@@ -348,6 +349,21 @@ def test_purge_deletes_timed_out_sessions(app, auth, client, runner, db):
     result = runner.invoke(args=["casebank", "purge-sessions"])
     assert result.exit_code == 0, result.output
     assert db.session.get(UserSession, row.id) is None
+
+
+def test_a_failed_request_commits_its_session_but_none_of_its_work(app, db):
+    partner = accounts.find_user(ROLE_USERS["partner"][0])
+    name = partner.name
+    with app.test_request_context("/"):
+        flask.session["note"] = "kept"
+        partner.name = "Half-written"
+        db.session.flush()
+        response = app.process_response(app.response_class(status=400))
+        store_id = app.config["SESSION_KEY_PREFIX"] + flask.session.sid
+    assert "Set-Cookie" in response.headers
+    db.session.rollback()  # undoes whatever was not committed
+    assert db.session.get(StoredSession, store_id) is not None
+    assert accounts.find_user(ROLE_USERS["partner"][0]).name == name
 
 
 # --- the cookie --------------------------------------------------------------------------------
