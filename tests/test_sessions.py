@@ -303,9 +303,10 @@ def test_last_seen_is_written_at_most_about_once_a_minute(auth, client, db):
     auth.login("partner")
     row = registry_row(client, db)
     seen = row.last_seen_at
-    client.get("/account/")
+    response = client.get("/account/")
     db.session.refresh(row)
     assert row.last_seen_at == seen
+    assert "Set-Cookie" not in response.headers  # nor is the stored session written again
     row.last_seen_at = seen - timedelta(minutes=2)
     db.session.flush()
     client.get("/account/")
