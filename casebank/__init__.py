@@ -34,14 +34,14 @@ def register_extensions(app):
     from casebank import models, search  # noqa: F401 - tables to migrate; index outbox events
     from casebank.auth.permissions import enforce_endpoint_rule
     from casebank.auth.security import init_security
-    from casebank.auth.sessions import register_session_timeouts
+    from casebank.auth.sessions import register_sessions
     from casebank.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     # Order matters: end stale sessions, then apply access rules, then check CSRF tokens,
     # so a visitor without access gets the same 404 whatever they send.
-    register_session_timeouts(app)
+    register_sessions(app)
     app.before_request(enforce_endpoint_rule)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -49,9 +49,12 @@ def register_extensions(app):
 
     @app.after_request
     def commit_request(response):
-        # Services only flush; a request that succeeded commits its work once, here.
+        # Services only flush; a request that succeeded commits its work once, here. A failed
+        # one rolls back here, so the session store's own write afterwards carries nothing else.
         if response.status_code < 400:
             db.session.commit()
+        else:
+            db.session.rollback()
         return response
 
 

@@ -48,6 +48,7 @@ def example_args(db):
         "guide.txt",
     )
     on_risk = {"document_id": risk.id}
+    db.session.commit()  # a refused request rolls back what is not committed (a savepoint here)
     return {
         "static": {"filename": "css/site.css"},
         "security.static": {"filename": "js/base64.js"},
@@ -59,6 +60,9 @@ def example_args(db):
         "admin.decide_access_request": {"request_id": request.id},
         "admin.user": {"user_id": partner.id},
         "admin.update_user": {"user_id": partner.id},
+        "admin.end_user_sessions": {"user_id": partner.id},
+        "admin.set_user_active": {"user_id": partner.id},
+        "account.end_session": {"handle": "not-a-session-handle"},
         "public.document_detail": {"document_id": public_document.id},
         "public.document_download": {"document_id": public_document.id},
         "restricted.risk_indicator_detail": on_risk,

@@ -1,4 +1,5 @@
-"""Accounts: login, lockout, two-factor, passwords, invitations, sessions, access expiry."""
+"""Accounts: login, lockout, two-factor, passwords, invitations, access expiry (sessions:
+test_sessions.py)."""
 
 import re
 from datetime import date, timedelta
@@ -179,31 +180,6 @@ def test_password_change_ends_other_sessions(app, auth, client):
     )
     assert is_logged_in(client)
     assert not is_logged_in(other)
-
-
-# --- sessions --------------------------------------------------------------------------------
-
-
-def test_restricted_session_ends_after_thirty_idle_minutes(auth, client):
-    auth.login("officer")
-    with client.session_transaction() as session:
-        session["casebank_seen"] -= 31 * 60
-    assert client.get("/restricted/").status_code == 302
-    assert not is_logged_in(client)
-
-
-def test_partner_session_survives_thirty_idle_minutes(auth, client):
-    auth.login("partner")
-    with client.session_transaction() as session:
-        session["casebank_seen"] -= 31 * 60
-    assert is_logged_in(client)
-
-
-def test_session_ends_after_the_absolute_timeout(auth, client):
-    auth.login("partner")
-    with client.session_transaction() as session:
-        session["casebank_started"] -= 13 * 3600
-    assert not is_logged_in(client)
 
 
 # --- requests for access and invitations -------------------------------------------------------
