@@ -119,11 +119,13 @@ def security_settings(config):
 
 def init_security(app):
     from casebank.auth.audit_trail import connect_account_signals
+    from casebank.auth.lockout import connect_lockout_signals
 
     for key, value in security_settings(app.config).items():
         app.config.setdefault(key, value)
     security.init_app(app, user_datastore)
     connect_account_signals(app)
+    connect_lockout_signals(app)
 
 
 # The custom classes must be given to the constructor: init_app ignores them.
