@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from casebank.request_numbers import register_converters
 from config import load_config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -16,6 +17,7 @@ def create_app(config_name=None, overrides=None):
     app.config.from_object(load_config(config_name))
     app.config.update(overrides or {})
     app.config["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    register_converters(app)  # before any route is added: they bind their converters then
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
