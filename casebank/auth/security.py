@@ -14,6 +14,7 @@ from casebank.crypto import Keyring, key_id
 from casebank.extensions import db
 from casebank.mail import CasebankMailUtil
 from casebank.models import Role, User
+from casebank.security_headers import never_cache_private
 
 
 class CasebankUserDatastore(SQLAlchemyUserDatastore):
@@ -114,6 +115,7 @@ def security_settings(config):
         "SECURITY_POST_LOGIN_VIEW": "/",
         "SECURITY_POST_LOGOUT_VIEW": "/",
         "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": True,
+        "SECURITY_CACHE_CONTROL": None,  # malformed; init_security sets a well-formed one
     }
 
 
@@ -124,6 +126,8 @@ def init_security(app):
     for key, value in security_settings(app.config).items():
         app.config.setdefault(key, value)
     security.init_app(app, user_datastore)
+    # The blueprint is registered by now; add to its after_request functions the same way.
+    app.after_request_funcs.setdefault("security", []).append(never_cache_private)
     connect_account_signals(app)
     connect_lockout_signals(app)
 
