@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from casebank.access_log import install_werkzeug_filter
 from casebank.request_numbers import register_converters
 from config import load_config
 
@@ -18,6 +19,7 @@ def create_app(config_name=None, overrides=None):
     app.config.update(overrides or {})
     app.config["DATA_DIR"].mkdir(parents=True, exist_ok=True)
     register_converters(app)  # before any route is added: they bind their converters then
+    install_werkzeug_filter()  # the development server's access log: paths without queries
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
