@@ -35,6 +35,8 @@ def register_extensions(app):
     from casebank.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
+    with app.app_context():
+        event.listen(db.engine, "connect", lock_timeouts(app.config["DATABASE_BUSY_TIMEOUT"]))
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     # Order matters: end stale sessions, then apply access rules, then check CSRF tokens,
     # so a visitor without access gets the same 404 whatever they send.
@@ -81,15 +83,31 @@ def register_template_helpers(app):
 @event.listens_for(Engine, "connect")
 def sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: enforce foreign keys like PostgreSQL; let SQLAlchemy own transactions so
-    savepoints work (the pysqlite driver's own transaction handling breaks them); WAL and a
-    busy timeout so the web server and a CLI command can work on one database at once."""
+    savepoints work (the pysqlite driver's own transaction handling breaks them); WAL (kept in
+    the file) so the web server and a CLI command can read while the other writes."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def lock_timeouts(seconds):
+    """A connect listener: wait this long for another writer's lock, then fail (errors.py
+    answers 503). Every new connection of the app's engine gets it."""
+    milliseconds = int(seconds * 1000)
+
+    def on_connect(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor.execute(f"PRAGMA busy_timeout={milliseconds}")
+        else:
+            cursor.execute(f"SET lock_timeout = {milliseconds}")
+            dbapi_connection.commit()
+        cursor.close()
+
+    return on_connect
 
 
 @event.listens_for(Engine, "begin")

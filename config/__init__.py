@@ -24,6 +24,9 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = True
     WTF_CSRF_ENABLED = True
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds a statement waits for another writer's lock (SQLite busy_timeout, PostgreSQL
+    # lock_timeout) before the request answers 503 "busy, try again in a moment".
+    DATABASE_BUSY_TIMEOUT = 15
     CASES_PER_PAGE = 20
     HSTS = False
     SECRET_KEY_DEFAULT = None
