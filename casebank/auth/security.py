@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
+from flask import current_app
 from flask_security import LoginForm, Security, SQLAlchemyUserDatastore, Totp
 from passlib.totp import TOTP, AppWallet
 
@@ -31,6 +32,21 @@ user_datastore = CasebankUserDatastore(db, User, Role)
 
 # How long an invitation or a password-reset link works (one use: it dies with the password).
 LINK_VALIDITY = timedelta(hours=48)
+
+
+class InvalidEmail(ValueError):
+    """An address the login form would refuse; the message says why."""
+
+
+def login_email(email):
+    """The address normalised as the login form takes it, by Flask-Security's own validator
+    (SECURITY_EMAIL_VALIDATOR_ARGS), so no account is made that could never log in."""
+    try:
+        return current_app.extensions["security"]._mail_util.validate(email)
+    except ValueError as error:
+        # Flask-Security's message is generic; email_validator's, which it wraps, says why.
+        reason = str(error.__context__ or error)
+        raise InvalidEmail(f"{email} is not a valid e-mail address: {reason}") from None
 
 
 def derived_secret(master, purpose):
