@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casebank.access_log import install_werkzeug_filter
 from casebank.request_numbers import register_converters
@@ -24,7 +25,14 @@ def create_app(config_name=None, overrides=None):
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = behind_proxies(app.wsgi_app, app.config["PROXY_COUNT"])
     return app
+
+
+def behind_proxies(wsgi_app, count):
+    """The client's address and scheme from the headers of `count` trusted proxies."""
+    return ProxyFix(wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app):

@@ -48,6 +48,9 @@ class BaseConfig:
         self.INDEX_DIR = self.DATA_DIR / "index"
         self.FILE_STORE_DIR = self.DATA_DIR / "files"
         self.REDIS_URL = env.get("CASEBANK_REDIS_URL")
+        # Proxies in front that set X-Forwarded-For/-Proto; 0 trusts no such header. Login
+        # throttling and rate limits count per client address, so set it behind a proxy.
+        self.PROXY_COUNT = int(env.get("CASEBANK_PROXY_COUNT", "0"))
         # Rate limits are per process in memory unless Redis is configured (then shared).
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.MAIL_SENDER = env.get("CASEBANK_MAIL_SENDER", "casebank <no-reply@casebank.invalid>")

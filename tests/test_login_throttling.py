@@ -179,3 +179,29 @@ def test_a_day_long_lock_does_not_forget_its_count_when_it_ends(at, db):
     db.session.refresh(throttle)
     assert throttle.failures == 18
     assert throttle.locked_until - utc_now() > lockout.LONGEST_LOCK - timedelta(minutes=1)
+
+
+def test_behind_a_proxy_the_forwarded_address_is_the_client(app, monkeypatch):
+    from casebank import behind_proxies
+
+    monkeypatch.setattr(app, "wsgi_app", behind_proxies(app.wsgi_app, 1))
+    proxy = "10.0.0.2"  # every request reaches the app from the proxy
+    stranger, owner = AddressedAuth(app, proxy), AddressedAuth(app, proxy)
+    stranger.client.environ_base["HTTP_X_FORWARDED_FOR"] = STRANGER_ADDRESS
+    owner.client.environ_base["HTTP_X_FORWARDED_FOR"] = OWNER_ADDRESS
+    fail(stranger, 6)
+    owner.login(email=PARTNER)
+    assert owner.is_logged_in()
+
+
+def test_the_number_of_proxies_to_trust_is_a_setting(app):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from casebank import create_app
+    from casebank.extensions import db as database
+
+    assert not isinstance(app.wsgi_app, ProxyFix)  # by default X-Forwarded-For is not trusted
+    proxied = create_app("testing", {"PROXY_COUNT": 1})
+    assert isinstance(proxied.wsgi_app, ProxyFix) and proxied.wsgi_app.x_for == 1
+    with proxied.app_context():
+        database.engine.dispose()

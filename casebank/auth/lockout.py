@@ -15,6 +15,7 @@ A lock answers like a wrong password (User.is_locked), so it never confirms a ri
 
 import ipaddress
 import logging
+import smtplib
 from datetime import timedelta
 
 from flask import has_request_context, request, url_for
@@ -23,6 +24,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from casebank.auth.audit_trail import audit_request
 from casebank.extensions import db
 from casebank.mail import send_mail
 from casebank.models import LoginThrottle, User
@@ -137,11 +139,16 @@ def tell_owner(user):
     log.warning(
         "user %s: %s failed logins in a day; account locked", user.id, ACCOUNT_FAILURES_PER_DAY
     )
-    from casebank.auth.audit_trail import audit_request
-
     audit_request(
         "login.account_locked", target=user, actor=user, failures=ACCOUNT_FAILURES_PER_DAY
     )
+    try:
+        send_owner_mail(user)
+    except (OSError, smtplib.SMTPException):  # the lock stands; the log says the mail failed
+        log.exception("could not tell user %s that the account is locked", user.id)
+
+
+def send_owner_mail(user):
     send_mail(
         user.email,
         "casebank: sign-in to your account is paused",
