@@ -47,7 +47,7 @@ def register_converters(app):
 def page_number(args, last=LARGEST_PAGE):
     """The `page` argument: 1 when missing or not a whole number above 0 (as the lists always
     did), a 400 with a message when beyond `last`."""
-    raw = (args.get("page") or "").strip()
+    raw = str(args.get("page") or "").strip()
     digits = raw.lstrip("0") if DIGITS.fullmatch(raw) else ""
     if not digits:
         return 1
