@@ -25,6 +25,9 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = True
     WTF_CSRF_ENABLED = True
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds a statement waits for another writer's lock (SQLite busy_timeout, PostgreSQL
+    # lock_timeout) before the request answers 503 "busy, try again in a moment".
+    DATABASE_BUSY_TIMEOUT = 15
     CASES_PER_PAGE = 20
     HSTS = False
     SECRET_KEY_DEFAULT = None
@@ -59,6 +62,9 @@ class BaseConfig:
         self.LOG_LEVEL = env.get("CASEBANK_LOG_LEVEL", "INFO").upper()
         if self.LOG_LEVEL not in LOG_LEVELS:
             raise ConfigError(f"CASEBANK_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        # Proxies in front that set X-Forwarded-For/-Proto; 0 trusts no such header. Login
+        # throttling and rate limits count per client address, so set it behind a proxy.
+        self.PROXY_COUNT = int(env.get("CASEBANK_PROXY_COUNT", "0"))
         # Rate limits are per process in memory unless Redis is configured (then shared).
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.MAIL_SENDER = env.get("CASEBANK_MAIL_SENDER", "casebank <no-reply@casebank.invalid>")

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from casebank.auth.passwords import password_problems
 from casebank.mail import outbox_messages
 from casebank.models import AccessRequest, User
-from casebank.models.case_study import utc_now
 from casebank.services import accounts
 from tests.auth_actions import PASSWORD, ROLE_USERS, csrf_token, totp_code
 
@@ -49,23 +48,7 @@ def test_wrong_password_and_unknown_account_get_the_same_answer(auth):
     assert "identity or password/passcode invalid" in strip(wrong)
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(auth, client, db):
-    for _ in range(5):
-        auth.login("partner", password="Wrong-Password-123")
-    user = accounts.find_user(ROLE_USERS["partner"][0])
-    assert user.locked_until > utc_now()
-    auth.login("partner")
-    assert not is_logged_in(client)
-
-
-def test_the_lock_grows_with_each_further_failure(auth, db):
-    for _ in range(5):
-        auth.login("partner", password="Wrong-Password-123")
-    user = accounts.find_user(ROLE_USERS["partner"][0])
-    first = user.locked_until - utc_now()
-    auth.login("partner", password="Wrong-Password-123")
-    db.session.refresh(user)
-    assert user.locked_until - utc_now() > first * 1.5
+# Lockout: tests/test_login_throttling.py.
 
 
 def test_login_is_rate_limited_per_account(auth):

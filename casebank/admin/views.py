@@ -19,6 +19,7 @@ from casebank.auth.forms import (
 from casebank.auth.sessions import live_sessions
 from casebank.extensions import db
 from casebank.models import AccessRequest, AuditEvent, User
+from casebank.request_numbers import page_number
 from casebank.services import accounts, audit
 
 # Role changes need a password entered in the last few minutes (re-authentication).
@@ -133,7 +134,7 @@ def audit_query(form):
 def audit_log():
     form = AuditFilterForm(request.args)
     query = audit_query(form).order_by(None).order_by(AuditEvent.id.desc())
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50,
+    page = db.paginate(query, page=page_number(request.args), per_page=50,
                        error_out=False)  # fmt: skip
     return render_template("admin/audit.html", form=form, pagination=page)
 

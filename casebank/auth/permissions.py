@@ -7,6 +7,7 @@ Denials answer 404, like a page that does not exist, except that an anonymous vi
 for an account page is sent to log in.
 """
 
+import ipaddress
 import logging
 
 from flask import Blueprint, abort, redirect, request, url_for
@@ -43,6 +44,23 @@ def is_editor(user):
 
 def is_admin(user):
     return user.is_authenticated and user.has_role("admin")
+
+
+def can_read_health_details(user):
+    """/healthz details (what the database and the indexes hold) are for the machine itself,
+    e.g. a container health check, and for admins. A request relayed by a proxy on the same
+    machine comes from loopback too, so one carrying forwarding headers is not trusted."""
+    if is_admin(user):
+        return True
+    forwarded = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    return not forwarded and is_loopback(request.remote_addr)
+
+
+def is_loopback(address):
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False
 
 
 # Flask-Security's own pages: logging in and recovering must work for anonymous visitors;

@@ -12,7 +12,7 @@ from casebank.models.document import (
 from casebank.models.index_outbox import IndexOutbox
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
-from casebank.models.user import AccessRequest, Role, RoleName, User, roles_users
+from casebank.models.user import AccessRequest, LoginThrottle, Role, RoleName, User, roles_users
 from casebank.models.user_session import StoredSession, UserSession
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "risk_indicator_conventions",
     "risk_indicator_hs_codes",
     "Role",
+    "LoginThrottle",
     "RoleName",
     "User",
     "UserSession",

@@ -19,6 +19,7 @@ from whoosh import qparser
 from whoosh import query as wq
 
 from casebank import codes
+from casebank.request_numbers import page_number
 from casebank.search import ranking
 from casebank.search.analysis import BODY, LANGUAGES, FoldingStemmer, SpellingWords, body_field
 from casebank.search.engine import RESTRICTED
@@ -78,7 +79,7 @@ class SearchRequest:
     @classmethod
     def from_args(cls, args):
         request = cls(sort=args.get("sort") if args.get("sort") in SORTS else "relevance")
-        request.page = min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+        request.page = page_number(args, last=MAX_PAGE)
         request.facets = {
             name: args.get(name)[:40] for name in FACETS if (args.get(name) or "").strip()
         }

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from casebank.auth.audit_trail import audit_request
 from casebank.auth.passwords import password_problems
-from casebank.auth.security import LINK_VALIDITY, user_datastore
+from casebank.auth.security import LINK_VALIDITY, InvalidEmail, login_email, user_datastore
 from casebank.auth.sessions import end_sessions
 from casebank.extensions import db
 from casebank.mail import send_mail
@@ -47,7 +47,10 @@ def vetting_end(today=None):
 
 def create_user(email, roles, password=None, name="", organisation="", country=None, actor=None):
     """An active account; without a password it can only be entered through an invitation."""
-    email = email.strip().lower()
+    try:
+        email = login_email(email.strip().lower())
+    except InvalidEmail as error:
+        raise AccountError(str(error)) from None
     if find_user(email):
         raise AccountError(f"An account for {email} already exists.")
     if password is not None:
