@@ -17,6 +17,7 @@ from casebank.services import (
     accounts,
     case_transfer,
     demo,
+    demo_accounts,
     documents,
     key_rotation,
     reference_data,
@@ -178,6 +179,30 @@ def make_user(email, roles, password, name, invite, partner=None):
     if invite:
         accounts.send_invitation(user)
     return user
+
+
+@casebank.command("demo-accounts")
+def demo_accounts_command():
+    """Create one account per role for trying casebank (development only); running it again
+    resets them. Prints each password and TOTP secret once."""
+    try:
+        issued = committed(demo_accounts.create_demo_accounts)
+    except demo_accounts.DemoAccountsRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo("Demo accounts (shown once; run demo-accounts again to reset them):")
+    for credentials in issued:
+        account = credentials.account
+        state = "reset" if credentials.reset else "created"
+        of_partner = f" of {account.partner}" if account.partner else ""
+        click.echo(f"\n  {account.role}{of_partner} ({state})")
+        click.echo(f"    e-mail:      {account.email}")
+        click.echo(f"    password:    {credentials.password}")
+        if credentials.totp_secret:
+            click.echo(f"    TOTP secret: {credentials.totp_secret}")
+    click.echo(
+        "\nA TOTP code: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\""
+        "\n(or add the secret to an authenticator app)."
+    )
 
 
 @casebank.command("remind-expiring")
