@@ -3,6 +3,7 @@ password and TOTP secret printed once and good for logging in; running it again 
 refused outside development."""
 
 import re
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -86,6 +87,14 @@ def test_running_again_resets_the_accounts_without_duplicating_them(app, runner,
     assert not is_logged_in(client)
     auth.post_form("/account/login", {"email": email, "password": second[email]["password"]})
     assert is_logged_in(client)
+
+
+def test_running_again_renews_an_expired_officers_vetting(runner, db):
+    run_demo_accounts(runner)
+    officer = accounts.find_user(DEMO_ACCOUNTS[0].email)
+    officer.restricted_access_until = date.today() - timedelta(days=1)
+    run_demo_accounts(runner)
+    assert officer.has_restricted_access()
 
 
 def test_refused_outside_development(app, runner, db, monkeypatch):

@@ -17,6 +17,7 @@ from casebank.auth.audit_trail import audit_request
 from casebank.auth.passwords import password_problems
 from casebank.auth.security import security, user_datastore
 from casebank.extensions import db
+from casebank.models import RoleName
 from casebank.services import accounts
 from casebank.services.audit import SYSTEM
 from casebank.services.reference_data import load_partners
@@ -77,6 +78,8 @@ def reset(user, account, password):
     user.failed_logins, user.locked_until, user.active = 0, None, True
     if not user.has_role(account.role):
         accounts.add_role(user, account.role, actor=SYSTEM)
+    if account.role == RoleName.OFFICER:
+        user.restricted_access_until = accounts.vetting_end()
     wanted = accounts.partner_named(account.partner) if account.partner else None
     if wanted is not None and user.partner != wanted:
         accounts.set_partner(user, wanted, actor=SYSTEM)
