@@ -58,6 +58,8 @@ def test_names_of_persons_next_to_a_cue_are_found(text, expected):
         ("His passport No. E12345678 was Malaysian.", "passport_or_id", "E12345678"),
         ("He showed ID card number 880412-14-5521.", "passport_or_id", "880412-14-5521"),
         ("Passeport n° 12AB34567 délivré à Lyon.", "passport_or_id", "12AB34567"),
+        ("passeport n°12AB34567", "passport_or_id", "12AB34567"),
+        ("Travelling on passport #E1234567 issued in 2019.", "passport_or_id", "E1234567"),
         ("Con pasaporte PA1234567 y DNI 12345678Z.", "passport_or_id", "PA1234567"),
         ("Con pasaporte PA1234567 y DNI 12345678Z.", "passport_or_id", "12345678Z"),
         ("a national ID: 19850321-0457", "passport_or_id", "19850321-0457"),

@@ -200,8 +200,9 @@ def person_names(text):
 
 # --- numbers and addresses -------------------------------------------------------------------
 
-NUMBER_WORDS = r"(?i:nos?\.?|numbers?|num[ée]ro|n[°º]\.?|núm\.?|número|#|was|is|est|es)"
-CONNECTOR = rf"(?:[\s:]*(?<![\w]){NUMBER_WORDS}(?![\w]))*[\s:]*"
+NUMBER_WORDS = r"(?i:nos?\.?|numbers?|num[ée]ro|n[°º]\.?|núm\.?|número|was|is|est|es)"
+# "No. E123", "n°12AB3", "number: 123", "#123", "is 123": what may stand between cue and value.
+CONNECTOR = rf"(?:[\s:#]*(?<!\w){NUMBER_WORDS}(?![{LOWER}{UPPER}]))*[\s:#]*"
 ID_CUE = (
     r"(?i:\b(?:passports?|passeports?|pasaportes?|passaportes?|identity\s+card|ID\s+card|"
     r"national\s+ID|identity\s+document|carte\s+(?:nationale\s+)?d['’]identit[ée]|"
