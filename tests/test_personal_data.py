@@ -28,6 +28,9 @@ def found(text, region=None):
         ("The driver, Ahmad Yusof, was stopped at the Bukit Kayu Hitam checkpoint.",
          "Ahmad Yusof"),
         ("Mr Li Wei declared the crates as ornamental fish.", "Li Wei"),
+        ("Mrs Theresa May signed the declaration.", "Theresa May"),
+        ("Mr Brian, the agent, paid the duty.", "Brian"),
+        ("The shipper, known as Ali, vanished.", "Ali"),
         ("Dr. Amina Okafor examined the tusks.", "Amina Okafor"),
         ("Captain Igor Petrov was the master of the reefer.", "Igor Petrov"),
         ("A Vietnamese national, Nguyen Van An, was detained at Noi Bai airport.",
@@ -133,6 +136,7 @@ def test_names_in_the_demo_cases_are_found():
         "The National Parks Board (NParks) and Singapore Customs inspected the cargo.",
         "The vessel MV Ever Given was boarded under the Montreal Protocol.",
         "It was identified as Mexican nationals' luggage by the Basel Convention Secretariat.",
+        "The courier was identified as Vietnamese; the buyer was known as Malaysian.",
         "He was named a suspect and detained under Law 5/1990.",
         "The exporter named R-134a, R-404A and R-507 as the refrigerants.",
         # codes, quantities, dates and references

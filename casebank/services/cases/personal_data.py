@@ -56,9 +56,9 @@ def words(*text):
     return frozenset(w for t in text for w in t.split())
 
 
-# A capitalised word in one of these makes a sequence an organisation, place, vessel, date or
-# the start of a sentence rather than a name.
-NOT_NAME_WORDS = words(
+# A capitalised word in one of these makes a sequence an organisation, place or vessel rather
+# than a name...
+ORGANISATION_OR_PLACE_WORDS = words(
     # organisations, companies and their legal forms
     "Customs Police Port Ports Airport Harbour Harbor Ministry Department Unit Agency Authority",
     "Authorities Service Services Office Bureau Court Tribunal Convention Protocol Secretariat",
@@ -79,6 +79,9 @@ NOT_NAME_WORDS = words(
     "Northern Southern Eastern Western Upper Lower New Le La Les Los Las El Del Du",
     # vessels, vehicles and trade names
     "MV MT MS KM SS Ship Vessel Flight Hotel Market Toyota Nissan Mercedes",
+)
+# ... and one of these, the start of a sentence or a date (but "Mrs Theresa May" is a name).
+SENTENCE_WORDS = words(
     # sentence starts and function words
     "The A In On At By For From To Of And Or But After Before When While During Since",
     "His Her Their Its This That These Those Officers Customs Dans Après Avant Selon Según",
@@ -89,9 +92,14 @@ NOT_NAME_WORDS = words(
     "Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre Novembre Décembre",
     "Enero Febrero Marzo Abril Mayo Junio Julio Agosto Septiembre Octubre Noviembre Diciembre",
 )
+NOT_NAME_WORDS = ORGANISATION_OR_PLACE_WORDS | SENTENCE_WORDS
 
-# "identified as Peruvian": a nationality is not a name.
-NATIONALITY = re.compile(r"(?:ese|ian|ean|ish|ic|an|i)$|^(?:Thai|French|Dutch|Swiss|Greek)$")
+# "identified as Peruvian": a nationality is not a name (a few names, "Brian", are lost).
+NATIONALITY = re.compile(
+    r"(?:ese|ian|ean|ish)$|^(?:Thai|French|Dutch|Swiss|Greek|Afghan|Cuban|Mexican|American|"
+    r"Korean|Moroccan|Kenyan|Ugandan|Pakistani|Bangladeshi|Iraqi|Israeli|Somali|Nepali|Omani|"
+    r"Yemeni|Saudi|Kuwaiti|Qatari|Emirati|Malawian|Chilean|Dominican|Filipino|Lao|Czech|Slovak)$"
+)
 
 
 @cache
@@ -163,15 +171,17 @@ TOKEN = re.compile(rf"{NAME_WORD}|{PARTICLE}")
 EPITHET = re.compile(r"\s+[a-z]{3,}(?:us|um|a|is|ae|i|ii|ensis|oides)\b")
 
 
-def name_in(sequence, fewest, side):
+def name_in(sequence, fewest, side, after_title=False):
     """The person's name in a capitalised sequence next to a cue, or None.
 
     After a cue ("the driver Maersk Line") any word of an organisation or a place rejects the
-    sequence; before one ("Royal Malaysian Customs was fined", "In May Li Wei was arrested")
-    the name is what follows the last such word."""
+    sequence, and after a cue other than a title, a sentence word or a month too; before one
+    ("Royal Malaysian Customs was fined", "In May Li Wei was arrested") the name is what
+    follows the last such word."""
     tokens = TOKEN.findall(sequence)
     if side == "before":
-        if any(t in NOT_NAME_WORDS for t in tokens):
+        refused = ORGANISATION_OR_PLACE_WORDS if after_title else NOT_NAME_WORDS
+        if any(t in refused for t in tokens):
             return None
     else:
         while tokens and any(t in NOT_NAME_WORDS for t in tokens):
@@ -181,7 +191,7 @@ def name_in(sequence, fewest, side):
     named = [t for t in tokens if not re.fullmatch(PARTICLE, t)]
     if len(named) < fewest or all(t.isupper() or t.endswith(".") for t in named):
         return None  # too short, or acronyms and initials only ("WCO", "U.S.")
-    if len(named) == 1 and NATIONALITY.search(named[0]):
+    if len(named) == 1 and not after_title and NATIONALITY.search(named[0]):
         return None
     text = " ".join(tokens)
     return None if text.lower() in country_names() else text
@@ -190,7 +200,7 @@ def name_in(sequence, fewest, side):
 def person_names(text):
     for regex, fewest, side, after_title in NAME_REGEXES:
         for match in regex.finditer(text):
-            name = name_in(match.group("name"), fewest, side)
+            name = name_in(match.group("name"), fewest, side, after_title)
             if not after_title and EPITHET.match(text, match.end("name")):
                 continue
             if name:
