@@ -52,10 +52,6 @@ def partner_named(acronym):
     raise AccountError(f"Unknown partner organisation {acronym!r}; known acronyms: {known}.")
 
 
-def partner_choices():
-    return list(db.session.scalars(select(Partner).order_by(Partner.name)))
-
-
 def vetting_end(today=None):
     return (today or date.today()) + timedelta(days=current_app.config["RESTRICTED_ACCESS_DAYS"])
 
