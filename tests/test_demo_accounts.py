@@ -78,11 +78,14 @@ def test_the_printed_password_and_totp_secret_log_in(app, runner, client, db, ac
 def test_running_again_resets_the_accounts_without_duplicating_them(app, runner, client, db):
     first = run_demo_accounts(runner)
     count = demo_users(db)
+    email = DEMO_ACCOUNTS[1].email  # a partner: no second factor to answer
+    auth = AuthActions(app, client)
+    auth.post_form("/account/login", {"email": email, "password": first[email]["password"]})
+    assert is_logged_in(client)
     second = run_demo_accounts(runner)
     assert demo_users(db) == count == len(DEMO_ACCOUNTS)
     assert {entry["state"] for entry in second.values()} == {"reset"}
-    email = DEMO_ACCOUNTS[1].email  # a partner: no second factor to answer
-    auth = AuthActions(app, client)
+    assert not is_logged_in(client)  # the session opened with the old password ended
     auth.post_form("/account/login", {"email": email, "password": first[email]["password"]})
     assert not is_logged_in(client)
     auth.post_form("/account/login", {"email": email, "password": second[email]["password"]})

@@ -83,7 +83,7 @@ def reset(user, account, password):
     wanted = accounts.partner_named(account.partner) if account.partner else None
     if wanted is not None and user.partner != wanted:
         accounts.set_partner(user, wanted, actor=SYSTEM)
-    user_datastore.set_uniquifier(user)  # sessions opened with the old password end
+    accounts.end_other_sessions(user)  # sessions opened with the old password end
     audit_request("account.demo_reset", target=user, actor=SYSTEM)
 
 
