@@ -6,7 +6,13 @@ from importlib import resources
 
 import pytest
 
-from casebank.services.cases.personal_data import Finding, find_personal_data
+from casebank.schemas.case_study import PUBLIC_CASE_FIELDS
+from casebank.services.cases.personal_data import (
+    FREE_TEXT_FIELDS,
+    Finding,
+    check_case,
+    find_personal_data,
+)
 
 pytestmark = pytest.mark.no_db
 
@@ -173,3 +179,41 @@ def test_demo_cases_raise_no_alarm_beyond_the_names_they_quote():
                     case["reference"],
                     item,
                 )
+
+
+# --- a whole case study ---------------------------------------------------------------------
+
+# Public fields the check skips: codes, dates, numbers, URLs, choices from a vocabulary.
+CODED_FIELDS = {
+    "reference", "seizure_date", "country", "facility_type", "point", "transport_mode",
+    "conventions", "hs_codes", "commodity_category", "cites_appendix", "cas_number",
+    "ashrae_number", "quantity", "quantity_unit", "estimated_value", "value_currency",
+    "origin_countries", "transit_countries", "destination_countries", "detection_method",
+    "prosecution_status", "decision_date", "fine_amount", "fine_currency", "custodial_months",
+    "source_urls", "partner",
+}  # fmt: skip
+
+
+def test_every_public_field_is_checked_or_declared_coded():
+    """A public field added to the schema must be placed in one list or the other."""
+    assert set(FREE_TEXT_FIELDS) | CODED_FIELDS == set(PUBLIC_CASE_FIELDS)
+    assert not set(FREE_TEXT_FIELDS) & CODED_FIELDS
+
+
+def test_a_case_record_is_checked_field_by_field():
+    record = {
+        "country": "MY",
+        "title": "Malaysia: pangolin scales in a lorry at Bukit Kayu Hitam",
+        "narrative": "The driver, Ahmad Yusof, gave 012-345 6789 as his number.",
+        "agencies": ["Royal Malaysian Customs", "Officer in charge: Mr Tan Boon Huat"],
+        "charges": None,
+        "restricted_notes": "Mr Lim Kok Wai, passport A12345678",  # never public: not checked
+        "hs_codes": ["0106.19"],
+    }
+    result = check_case(record)
+    assert set(result) == {"narrative", "agencies"}
+    assert [(f.kind, f.text) for f in result["narrative"]] == [
+        ("person_name", "Ahmad Yusof"),
+        ("phone", "012-345 6789"),
+    ]
+    assert [(f.kind, f.text) for f in result["agencies"]] == [("person_name", "Tan Boon Huat")]

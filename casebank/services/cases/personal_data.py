@@ -313,3 +313,22 @@ def find_personal_data(
         if found:
             result[name] = found
     return result
+
+
+# The public fields of a case study that hold free text; the others hold codes, dates, numbers,
+# URLs or choices from a vocabulary (tests/test_personal_data.py keeps the two lists complete).
+FREE_TEXT_FIELDS = (
+    "title", "summary", "narrative", "place", "species_scientific_name", "species_common_name",
+    "substance_name", "concealment_method", "agencies", "goods_disposition", "court", "charges",
+    "appeal_notes", "lessons_learned",
+)  # fmt: skip
+
+
+def check_case(record):
+    """The personal-data check of a case-study record (the schema's field names): its public
+    free-text fields, lists read one item a line, phone numbers also in the case's country."""
+    fields = {}
+    for name in FREE_TEXT_FIELDS:
+        value = record.get(name)
+        fields[name] = "\n".join(value) if isinstance(value, list) else value or ""
+    return find_personal_data(fields, record.get("country"))
