@@ -92,6 +92,19 @@ def test_running_again_resets_the_accounts_without_duplicating_them(app, runner,
     assert is_logged_in(client)
 
 
+def test_running_again_lifts_a_lock(app, runner, client, db):
+    email = DEMO_ACCOUNTS[2].email
+    first = run_demo_accounts(runner)[email]
+    auth = AuthActions(app, client)
+    for _ in range(6):
+        auth.post_form("/account/login", {"email": email, "password": "Wrong-Password-123"})
+    auth.post_form("/account/login", {"email": email, "password": first["password"]})
+    assert not is_logged_in(client)  # locked out, even with the right password
+    second = run_demo_accounts(runner)[email]
+    auth.post_form("/account/login", {"email": email, "password": second["password"]})
+    assert is_logged_in(client)
+
+
 def test_running_again_renews_an_expired_officers_vetting(runner, db):
     run_demo_accounts(runner)
     officer = accounts.find_user(DEMO_ACCOUNTS[0].email)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_security.utils import hash_password
 
+from casebank.auth import lockout
 from casebank.auth.audit_trail import audit_request
 from casebank.auth.passwords import password_problems
 from casebank.auth.security import security, user_datastore
@@ -75,7 +76,8 @@ def enrol_authenticator(user):
 
 def reset(user, account, password):
     user.password = hash_password(password)
-    user.failed_logins, user.locked_until, user.active = 0, None, True
+    user.active = True
+    lockout.clear_all(user)  # a reset password, like a reset by mail, lifts every lock
     if not user.has_role(account.role):
         accounts.add_role(user, account.role, actor=SYSTEM)
     if account.role == RoleName.OFFICER:
