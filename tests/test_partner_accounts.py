@@ -123,6 +123,13 @@ def test_a_request_for_partner_access_must_name_a_known_organisation(auth, db, p
     assert db.session.scalar(select(AccessRequest).filter_by(email=GOOD_REQUEST["email"])) is None
 
 
+def test_the_chosen_organisation_is_kept_when_another_field_is_wrong(auth, db):
+    response = auth.post_form("/account/request-access", {**PARTNER_REQUEST, "name": ""})
+    html = response.get_data(as_text=True)
+    assert "This field is required" in html
+    assert '<option selected value="BRS">' in html
+
+
 def test_a_request_for_partner_access_records_the_organisation(auth, db):
     response = auth.post_form("/account/request-access", PARTNER_REQUEST)
     assert response.location.endswith("/account/request-access/sent")
