@@ -210,3 +210,22 @@ def test_an_empty_index_answers_with_no_results(search_index, app):
 @pytest.mark.parametrize(("typed", "meant"), [("ozne", "ozone"), ("pangolni", "pangolin")])
 def test_did_you_mean_prefers_the_word_that_begins_alike(typed, meant):
     assert search(typed).suggestion == meant
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("hidden in fuel tanks", "CB-2024-106"),
+        ("wrapped in foil", "CB-2015-014"),
+        ("the pangolin scales", "CB-2019-001"),
+        ("rhino horn in a suitcase", "CB-2020-009"),
+    ],
+)
+def test_an_english_stop_word_is_not_required_in_any_language(query, expected):
+    # `in` and `the` are English stop words but French or Spanish words: they must not be
+    # required of English entries just because the French and Spanish fields keep them.
+    assert expected in references(search(query))
+
+
+def test_a_word_every_language_drops_constrains_nothing():
+    assert references(search("of the pangolin")) == references(search("pangolin"))

@@ -68,6 +68,7 @@ def searcher(tmp_path_factory):
                     title=title,
                     body=titled(title, text(RNG.randint(10, 120))),
                     convention=RNG.choice(["CITES", "BASEL", "MONTREAL"]),
+                    language="en",
                     date=f"20{RNG.randint(10, 24)}-01-01",
                 )
     with indexes.writers(merge=False) as writers:
@@ -84,6 +85,7 @@ def searcher(tmp_path_factory):
 def plain_queries():
     rng = random.Random(11)
     queries = [*WORDS[:6], "ivory OR timber", "ivory pangolin OR rosewood", "cites container"]
+    queries += ["ivory in the container", "the pangolin OR in timber"]  # stop words
     queries += [" ".join(rng.sample(WORDS, rng.randint(1, 3))) for _ in range(40)]
     return queries
 

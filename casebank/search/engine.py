@@ -33,7 +33,7 @@ AUDIENCES = (PUBLIC, RESTRICTED)
 CURRENT = "current"
 # Bumped whenever the schema or the analysers change: a generation built by older code then
 # counts as missing, and `flask casebank reindex --if-missing` (run by `make run`) rebuilds it.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 VERSION_FILE = "SCHEMA_VERSION"
 WRITE_LOCK = "MAIN_WRITELOCK"  # the lock Whoosh's SegmentWriter takes ("<indexname>_WRITELOCK")
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer before giving up

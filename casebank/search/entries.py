@@ -136,6 +136,7 @@ def entry_from_record(record, names):
     entry = {
         "kind": CASE,
         "reference": record["reference"],
+        "language": "en",  # case studies are written in English (queries need it: see words_query)
         "title": record["title"],
         "body": titled(record["title"], record["summary"], record["narrative"], notes, *words),
         "summary": record["summary"],

@@ -121,12 +121,31 @@ class SearchResults:
     suggestion: str | None = None
 
 
-class CaseQueryParser(qparser.QueryParser):
-    """Whoosh's parser with field names restricted to FIELD_NAMES and domain words expanded."""
+ALL_BODIES = "*body"  # a plain word's field while parsing: every language's body field
 
-    def __init__(self, schema):
+
+class LanguagesPlugin(qparser.MultifieldPlugin):
+    """Whoosh's MultifieldPlugin, but a plain word is left for CaseQueryParser.term_query to
+    look up in every language at once: it must know in which languages the word is a stop
+    word (see CaseQueryParser.words_query). Phrases and prefixes go to each field as before."""
+
+    def do_multifield(self, parser, group):
+        for i, node in enumerate(group):
+            if type(node) is qparser.syntax.WordNode and node.fieldname is None:
+                node.set_fieldname(ALL_BODIES)
+            elif isinstance(node, qparser.syntax.GroupNode):
+                group[i] = self.do_multifield(parser, node)
+        return super().do_multifield(parser, group)
+
+
+class CaseQueryParser(qparser.QueryParser):
+    """Whoosh's parser with field names restricted to FIELD_NAMES, plain words looked up in
+    every language, and (widen=True) domain words expanded."""
+
+    def __init__(self, schema, widen=True):
         super().__init__(BODY, schema)
-        self.add_plugin(qparser.MultifieldPlugin(BODY_FIELDS))
+        self.widen = widen
+        self.add_plugin(LanguagesPlugin(BODY_FIELDS))
         self.replace_plugin(qparser.FieldsPlugin(expr=r"(?P<text>" + "|".join(FIELD_NAMES) + r"):"))
         self.remove_plugin_class(qparser.BoostPlugin)  # '^' in a word is text, not a boost
 
@@ -138,11 +157,26 @@ class CaseQueryParser(qparser.QueryParser):
             return wq.Term("hs", digits if digits.isdigit() else "-")
         if fieldname == "convention":
             return wq.Term("convention", CONVENTION_OF_WORD.get(text.lower(), text.upper()))
-        plain = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        if fieldname != BODY or termclass is not wq.Term:  # domain words: once, not per language
-            return plain
-        extra = domain_terms(text)
-        return wq.Or([plain, *extra]) if extra else plain
+        if fieldname == ALL_BODIES:
+            return self.words_query(text, termclass, boost, tokenize, removestops)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+    def words_query(self, text, termclass, boost, tokenize, removestops):
+        """A plain word in every language's body field. Where a language's analyser drops it
+        (a stop word), it does not constrain that language's entries (`in` is an English stop
+        word but a French and Spanish word: `hidden in fuel tank` must still find English
+        entries); a word every analyser drops constrains nothing (None)."""
+        found, free = [], []
+        for language, fieldname in zip(LANGUAGES, BODY_FIELDS, strict=True):
+            query = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+            if query is None or query is wq.NullQuery:
+                free.append(wq.Term("language", language))
+            else:
+                found.append(query)
+        if not found:
+            return None
+        extra = domain_terms(text) if self.widen and termclass is wq.Term else []
+        return wq.Or([*found, *free, *extra])
 
 
 def country_code(text):
@@ -165,11 +199,11 @@ def domain_terms(word):
     return extra
 
 
-def parse(text, schema):
+def parse(text, schema, widen=True):
     if not text:
         return wq.Every()
     try:
-        parsed = CaseQueryParser(schema).parse(text)
+        parsed = CaseQueryParser(schema, widen).parse(text)
     except Exception as error:  # Whoosh's parser is tolerant; anything else is a bad query
         raise BadQuery("We could not understand that search; try fewer symbols.") from error
     if parsed is wq.NullQuery:
