@@ -229,3 +229,35 @@ def test_an_english_stop_word_is_not_required_in_any_language(query, expected):
 
 def test_a_word_every_language_drops_constrains_nothing():
     assert references(search("of the pangolin")) == references(search("pangolin"))
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "value"),
+    [
+        ("convicted", "prosecution_status", "convicted"),
+        ("administrative penalty", "prosecution_status", "administrative_penalty"),
+        ("seaport", "facility_type", "seaport"),
+        ("land border crossing", "facility_type", "land_border"),
+        ("detector dog", "detection_method", "detector_dog"),
+        ("random check", "detection_method", "random_check"),
+        ("hydrofluorocarbons", "commodity_category", "hfcs"),
+        ("persistent organic pollutants", "commodity_category", "pops"),
+        ("transhipment", "point", "transit"),
+    ],
+)
+def test_the_words_of_structured_fields_are_searchable(query, field, value):
+    expected = public_with(lambda r: r[field] == value)
+    found = {h.reference for p in (1, 2, 3) for h in search(query, page=p).hits}
+    assert len(expected) >= 2 and expected <= found
+
+
+def test_structured_words_come_from_public_fields_only():
+    from casebank.schemas.case_study import PUBLIC_CASE_FIELDS
+    from casebank.search.entries import LABELLED_FIELDS
+
+    assert set(LABELLED_FIELDS) <= set(PUBLIC_CASE_FIELDS)
+
+
+def test_no_prosecution_is_not_a_prosecution():
+    none = public_with(lambda r: r["prosecution_status"] == "none")
+    assert none and not none & set(references(search("prosecution")))

@@ -14,9 +14,13 @@ from sqlalchemy import select
 from casebank import codes
 from casebank.models import Convention, HSCode
 from casebank.models.vocab import (
+    CitesAppendix,
     CommodityCategory,
+    ControlPoint,
     DetectionMethod,
     DocumentStatus,
+    FacilityType,
+    ProsecutionStatus,
     TransportMode,
     WorkflowStatus,
 )
@@ -125,13 +129,7 @@ def entry_from_record(record, names):
     words += [codes.country_name(c) for c in dict.fromkeys(countries)]
     words += names.words(conventions, hs)
     words += record.get("agencies") or []
-    words += [
-        CommodityCategory.label_of(record["commodity_category"]),
-        DetectionMethod.label_of(record.get("detection_method")),
-        TransportMode.label_of(record.get("transport_mode"))
-        if record.get("transport_mode")
-        else "",
-    ]
+    words += vocabulary_labels(record)
     notes = record.get("restricted_notes") or ""
     entry = {
         "kind": CASE,
@@ -173,6 +171,30 @@ def entry_from_record(record, names):
     if notes:
         entry["restricted_notes"] = notes
     return {k: v for k, v in entry.items() if v != ""}
+
+
+# Fields holding a value of a vocabulary: their labels are searchable words ("convicted",
+# "seaport", "detector dog", "hydrofluorocarbons"). Every one is in PUBLIC_CASE_FIELDS (the
+# record holds only the fields of its audience's schema anyway).
+LABELLED_FIELDS = {
+    "commodity_category": CommodityCategory,
+    "detection_method": DetectionMethod,
+    "transport_mode": TransportMode,
+    "facility_type": FacilityType,
+    "point": ControlPoint,
+    "prosecution_status": ProsecutionStatus,
+    "cites_appendix": CitesAppendix,
+}
+
+
+def vocabulary_labels(record):
+    """The labels of a record's vocabulary values. "No prosecution" is left out: it would make
+    `prosecution` find the cases that had none."""
+    return [
+        vocabulary.label_of(record[name])
+        for name, vocabulary in LABELLED_FIELDS.items()
+        if record.get(name) and record[name] != ProsecutionStatus.NONE
+    ]
 
 
 def hs_field(hs_codes):
