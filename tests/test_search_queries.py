@@ -261,3 +261,44 @@ def test_structured_words_come_from_public_fields_only():
 def test_no_prosecution_is_not_a_prosecution():
     none = public_with(lambda r: r["prosecution_status"] == "none")
     assert none and not none & set(references(search("prosecution")))
+
+
+def typed_only(query):
+    """The references the words as typed match, without domain knowledge."""
+    from casebank.search import ranking, search_indexes
+    from casebank.search.querying import parse
+
+    searcher = search_indexes().searcher("public")
+    docs = ranking.scores_for(searcher, parse(query, searcher.schema, widen=False))
+    return {searcher.stored_fields(doc)["reference"] for doc in docs}
+
+
+@pytest.mark.parametrize("query", ["ods", "kigali", "wildlife", "tortoises", "refrigerants"])
+def test_domain_knowledge_widens_below_the_words_typed(query):
+    typed = typed_only(query)
+    results = search(query)
+    found = [h.reference for p in range(1, results.pages + 1) for h in search(query, page=p).hits]
+    assert typed and len(found) > len(typed)  # it widened
+    assert set(found[: len(typed)]) == typed  # and what the words match comes first
+    assert results.widened
+
+
+def test_ivory_is_not_replaced_by_the_convention(client):
+    assert not typed_only("ivory")  # no public case study speaks of ivory
+    results = search("ivory")
+    assert [(e.kind, e.value) for e in results.widened] == [("convention", "CITES")]
+    page = client.get("/search?q=ivory").get_data(as_text=True)
+    assert "Also showing" in page and "CITES cases" in page
+
+
+def test_an_iso_code_in_capitals_is_the_country_not_a_stop_word():
+    expected = public_with(lambda r: "US" in (r["country"], *r["origin_countries"],
+                           *r["transit_countries"], *r["destination_countries"]))  # fmt: skip
+    assert expected == set(references(search("US", kind="case"))) | set(
+        references(search("US", kind="case", page=2))
+    )
+
+
+def test_a_word_the_cases_say_is_not_said_to_widen():
+    results = search("CITES")  # every CITES case names its convention
+    assert results.widened == []

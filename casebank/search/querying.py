@@ -119,6 +119,7 @@ class SearchResults:
     pages: int
     facets: dict
     suggestion: str | None = None
+    widened: list = field(default_factory=list)  # Expansions that added results
 
 
 ALL_BODIES = "*body"  # a plain word's field while parsing: every language's body field
@@ -145,6 +146,7 @@ class CaseQueryParser(qparser.QueryParser):
     def __init__(self, schema, widen=True):
         super().__init__(BODY, schema)
         self.widen = widen
+        self.expansions = []  # what domain knowledge added (widen=True)
         self.add_plugin(LanguagesPlugin(BODY_FIELDS))
         self.replace_plugin(qparser.FieldsPlugin(expr=r"(?P<text>" + "|".join(FIELD_NAMES) + r"):"))
         self.remove_plugin_class(qparser.BoostPlugin)  # '^' in a word is text, not a boost
@@ -173,10 +175,17 @@ class CaseQueryParser(qparser.QueryParser):
                 free.append(wq.Term("language", language))
             else:
                 found.append(query)
+        if iso_country(text):  # "US", "SG": the country, as typed (not "us", a stop word)
+            return wq.Or([*found, wq.Term("country", text)])
         if not found:
             return None
         extra = domain_terms(text) if self.widen and termclass is wq.Term else []
-        return wq.Or([*found, *free, *extra])
+        self.expansions += extra
+        return wq.Or([*found, *free, *(e.query for e in extra)])
+
+
+def iso_country(word):
+    return len(word) == 2 and word.isupper() and codes.is_valid_country(word)
 
 
 def country_code(text):
@@ -186,24 +195,89 @@ def country_code(text):
     return codes.country_code_named(text)
 
 
+# Names people use for a species or group beside the words case studies use: a query for one
+# also finds (below) the cases that say the other. Only words whose stem is theirs alone
+# ("manis" stems as "many" does).
+SPECIES_WORDS = {
+    "rhino": "rhinoceros",
+    "rhinos": "rhinoceros",
+    "rhinoceros": "rhino",
+    "eel": "anguilla",
+    "eels": "anguilla",
+    "anguilla": "eel",
+    "elvers": "eel",
+    "orangutan": "pongo",
+    "pongo": "orangutan",
+    "rosewood": "dalbergia",
+    "dalbergia": "rosewood",
+    "sandalwood": "sanders",
+    "sanders": "sandalwood",
+    "tortoise": "turtle",
+    "tortoises": "turtle",
+    "turtle": "tortoise",
+    "turtles": "tortoise",
+    "shark": "sharks",
+    "cockatoo": "cacatua",
+    "cacatua": "cockatoo",
+    "parrot": "cockatoo",
+    "parrots": "cockatoo",
+}
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """What a word adds by domain knowledge: kind (convention, hs, country, species), the
+    value the page names ("CITES", "2903", "SG", "rhinoceros") and its query."""
+
+    kind: str
+    value: str
+    query: wq.Query = field(compare=False)
+
+
 def domain_terms(word):
-    """Extra queries a plain word stands for: an HS code or prefix, a convention, a country."""
+    """Expansions a plain word stands for: an HS code or prefix, a convention, a country (ISO
+    code in capitals, or name), a species' other name."""
     extra = []
     if HS_WORD.match(word):
-        extra.append(wq.Term("hs", codes.hs_digits(word)))
+        digits = codes.hs_digits(word)
+        extra.append(Expansion("hs", digits, wq.Term("hs", digits)))
     convention = CONVENTION_OF_WORD.get(word.lower())
     if convention:
-        extra.append(wq.Term("convention", convention))
-    if len(word) == 2 and word.isupper() and codes.is_valid_country(word):
-        extra.append(wq.Term("country", word))
+        extra.append(Expansion("convention", convention, wq.Term("convention", convention)))
+    country = codes.country_code_named(word)
+    if country:
+        extra.append(Expansion("country", country, wq.Term("country", country)))
+    other = SPECIES_WORDS.get(word.lower())
+    if other:
+        term = ANALYZERS["en"].term(other)
+        extra.append(Expansion("species", other, wq.Term(BODY, term)))
     return extra
 
 
-def parse(text, schema, widen=True):
+@dataclass
+class ParsedQuery:
+    """The words as typed (typed) and widened by domain knowledge (widened: None when nothing
+    was added), with what was added."""
+
+    typed: wq.Query
+    widened: wq.Query | None
+    expansions: list
+
+
+def parse_request(text, schema):
+    parser = CaseQueryParser(schema, widen=True)
+    widened = parse(text, schema, parser=parser)
+    if not parser.expansions:
+        return ParsedQuery(widened, None, [])
+    typed = parse(text, schema, widen=False)
+    return ParsedQuery(typed, widened, list(dict.fromkeys(parser.expansions)))
+
+
+def parse(text, schema, widen=True, parser=None):
     if not text:
         return wq.Every()
     try:
-        parsed = CaseQueryParser(schema, widen).parse(text)
+        parsed = (parser or CaseQueryParser(schema, widen)).parse(text)
     except Exception as error:  # Whoosh's parser is tolerant; anything else is a bad query
         raise BadQuery("We could not understand that search; try fewer symbols.") from error
     if parsed is wq.NullQuery:
@@ -226,9 +300,10 @@ def facet_filter(searcher, request):
 
 def run_search(searcher, request, audience):
     """The page of hits, the total, facet counts and a spelling suggestion."""
-    query = parse(request.text, searcher.schema)
-    ranked, matched = rank(searcher, query, request, facet_filter(searcher, request))
-    terms = highlight_terms(query, searcher.reader())
+    parsed = parse_request(request.text, searcher.schema)
+    queries = [parsed.typed] + ([parsed.widened] if parsed.widened else [])
+    ranked, matched, typed = rank(searcher, queries, request, facet_filter(searcher, request))
+    terms = highlight_terms(parsed.typed, searcher.reader())
     on_page = ranked[(request.page - 1) * PER_PAGE :]
     hits = [make_hit(searcher.stored_fields(doc), audience, terms) for doc in on_page]
     total = len(matched)
@@ -238,14 +313,33 @@ def run_search(searcher, request, audience):
         total=total,
         pages=min((total + PER_PAGE - 1) // PER_PAGE, MAX_PAGE),
         facets=facet_counts(searcher, matched),
-        suggestion=suggest(searcher, request.text) if total < 3 else None,
+        suggestion=suggest(searcher, request.text) if len(typed) < 3 else None,
+        widened=widened_by(searcher, parsed.expansions, matched - typed),
     )
 
 
-def rank(searcher, query, request, allowed):
-    """The documents up to the end of the requested page, in order, and the set of every
-    document that matches (allowed: the facet filter, or None)."""
+def rank(searcher, queries, request, allowed):
+    """The documents up to the end of the requested page, in order, the set of every document
+    that matches, and the set of those the first query matches. queries: the words as typed, then
+    (if any) widened by domain knowledge: what only the widened query matches ranks below
+    everything the typed words match (allowed: the facet filter, or None)."""
     wanted = request.page * PER_PAGE
+    by_date = request.sort != "relevance" or isinstance(queries[0], wq.Every)
+    ranked, matched, typed = [], set(), None
+    for query in queries:
+        order, found = ranked_matches(searcher, query, request, allowed, wanted + len(matched))
+        ranked += [doc for doc in order if doc not in matched]
+        matched |= found
+        typed = found if typed is None else typed
+    if by_date and len(queries) > 1:
+        dates = ranking.column_values(searcher, DATE)
+        newest = request.sort != "oldest"
+        ranked = sorted(matched, key=lambda d: (dates[d], -d), reverse=newest)
+    return ranked[:wanted], matched, typed
+
+
+def ranked_matches(searcher, query, request, allowed, wanted):
+    """The best `wanted` documents matching query, in order, and the set of every match."""
     by_date = request.sort != "relevance" or isinstance(query, wq.Every)
     scores = ranking.scores_for(searcher, query)
     if scores is None:  # not a plain query: Whoosh's matchers rank it, then list every match
@@ -261,6 +355,19 @@ def rank(searcher, query, request, allowed):
         newest = request.sort != "oldest"
         return sorted(matched, key=lambda d: (dates[d], -d), reverse=newest)[:wanted], matched
     return heapq.nsmallest(wanted, matched, key=lambda d: (-scores[d], d)), matched
+
+
+def widened_by(searcher, expansions, added):
+    """The expansions that brought in results the typed words did not find (added), for
+    the page's "also showing ..."."""
+    if not added:
+        return []
+    return [e for e in expansions if added & set(matching(searcher, e.query))]
+
+
+def matching(searcher, query):
+    scores = ranking.scores_for(searcher, query)
+    return scores.keys() if scores is not None else searcher.docs_for_query(query)
 
 
 def highlight_terms(query, reader):
@@ -376,6 +483,9 @@ def suggest(searcher, text):
     for token in re.split(r"(\s+)", text):
         word = token.strip('"()').lower()
         if ":" in token or not WORD.fullmatch(word) or word.upper() in ("AND", "OR", "NOT"):
+            words.append(token)
+            continue
+        if any(c.isdigit() for c in word):  # codes and numbers have no spelling to correct
             words.append(token)
             continue
         folded = SPELLING.term(word)  # as the spell field was analysed
