@@ -136,7 +136,8 @@ def test_did_you_mean_proposes_an_indexed_word():
 )
 def test_only_known_fields_can_be_queried(query):
     # An unknown `name:` is plain text: it cannot select documents by an internal field.
-    assert search(query).total == search(query.replace(":", " ")).total
+    plain = query.replace(":", " ")
+    assert search(query, exact="1").total == search(plain, exact="1").total
 
 
 def test_search_page_renders_results_facets_and_highlights(client):
@@ -154,8 +155,30 @@ def test_every_page_has_the_search_box(client):
 
 
 def test_did_you_mean_on_the_page(client):
-    page = client.get("/search?q=pangolni").get_data(as_text=True)
+    page = client.get("/search?q=pangolni&exact=1").get_data(as_text=True)
     assert "Did you mean" in page and "q=pangolin" in page
+    assert "0 results" in page
+
+
+def test_a_misspelling_that_finds_nothing_shows_the_corrected_results():
+    results = search("pangolinn")
+    assert results.corrected_from == "pangolinn" and results.request.text == "pangolins"
+    assert results.total == search("pangolins").total > 0
+    assert references(results) == references(search("pangolins"))
+
+
+def test_the_corrected_results_page_offers_the_words_typed(client):
+    page = client.get("/search?q=pangolinn").get_data(as_text=True)
+    assert "Showing results for" in page and "search instead for" in page
+    assert "/search?q=pangolinn&amp;exact=1" in page and "Did you mean" not in page
+    forced = client.get("/search?q=pangolinn&exact=1").get_data(as_text=True)
+    assert "0 results" in forced and "Did you mean" in forced
+    assert 'name="exact"' not in forced  # the next search from the box is not forced
+
+
+def test_no_correction_when_the_words_typed_match_something():
+    results = search("pangolins")
+    assert results.corrected_from is None and results.total > 0
 
 
 def test_more_like_this_on_the_case_page(client):

@@ -12,7 +12,7 @@ import threading
 import unicodedata
 import weakref
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup, escape
 from whoosh import qparser
@@ -74,6 +74,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     notices: list = field(default_factory=list)
+    exact: bool = False  # run the words as typed, never a spelling correction instead
 
     @classmethod
     def from_args(cls, args):
@@ -83,6 +84,7 @@ class SearchRequest:
             name: args.get(name)[:40] for name in FACETS if (args.get(name) or "").strip()
         }
         request.text = request.clean(args.get("q") or "")
+        request.exact = args.get("exact") == "1"
         return request
 
     def clean(self, text):
@@ -119,6 +121,7 @@ class SearchResults:
     pages: int
     facets: dict
     suggestion: str | None = None
+    corrected_from: str | None = None  # the words typed, when these are results for suggestion
     widened: list = field(default_factory=list)  # Expansions that added results
 
 
@@ -299,7 +302,19 @@ def facet_filter(searcher, request):
 
 
 def run_search(searcher, request, audience):
-    """The page of hits, the total, facet counts and a spelling suggestion."""
+    """The page of hits, the total, facet counts and a spelling suggestion. When nothing
+    matches and the suggestion does, the results are the suggestion's (unless request.exact)."""
+    results = run_query(searcher, request, audience)
+    if results.total or not results.suggestion or request.exact:
+        return results
+    corrected = run_query(searcher, replace(request, text=results.suggestion), audience)
+    if not corrected.total:
+        return results
+    corrected.corrected_from, corrected.suggestion = request.text, results.suggestion
+    return corrected
+
+
+def run_query(searcher, request, audience):
     parsed = parse_request(request.text, searcher.schema)
     queries = [parsed.typed] + ([parsed.widened] if parsed.widened else [])
     ranked, matched, typed = rank(searcher, queries, request, facet_filter(searcher, request))
