@@ -325,3 +325,41 @@ def test_an_iso_code_in_capitals_is_the_country_not_a_stop_word():
 def test_a_word_the_cases_say_is_not_said_to_widen():
     results = search("CITES")  # every CITES case names its convention
     assert results.widened == []
+
+
+REFRIGERANT_CASES = {"CB-2020-103", "CB-2020-104", "CB-2020-108", "CB-2022-101", "CB-2022-109"}
+
+
+def test_more_like_this_compares_what_an_officer_compares():
+    from casebank.search import similar_cases
+
+    by_reference = {r["reference"]: r for r in PUBLIC}
+    assert REFRIGERANT_CASES <= set(by_reference)  # the public refrigerant cases, beside 106
+    source = next(c for c in db_cases() if c.reference == "CB-2024-106")  # R-134a in fuel tanks
+    similar = [fields["reference"] for fields in similar_cases(source.id)]
+    assert set(similar) == REFRIGERANT_CASES
+    # the two other HFC-134a cases first
+    assert set(similar[:2]) == {"CB-2020-103", "CB-2022-101"}
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("CB-2020-009", {"CB-2020-010"}),  # rhino horn
+        ("CB-2020-117", {"CB-2021-118"}),  # carbofuran
+        ("CB-2019-110", {"CB-2019-114", "CB-2022-115", "CB-2022-116"}),  # waste to Asia
+    ],
+)
+def test_more_like_this_lists_the_same_kind_of_seizure_first(reference, expected):
+    from casebank.search import similar_cases
+
+    source = next(c for c in db_cases() if c.reference == reference)
+    similar = [fields["reference"] for fields in similar_cases(source.id)]
+    assert set(similar[: len(expected)]) == expected
+
+
+def db_cases():
+    from casebank.extensions import db
+    from casebank.models import CaseStudy
+
+    return db.session.scalars(db.select(CaseStudy)).all()

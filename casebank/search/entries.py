@@ -29,7 +29,7 @@ from casebank.schemas.case_study import (
     RESTRICTED_CASE_FIELDS,
     CaseStudySchema,
 )
-from casebank.search.analysis import body_field, titled
+from casebank.search.analysis import FoldingStemmer, body_field, titled
 from casebank.search.engine import PUBLIC, RESTRICTED
 from casebank.services.case_transfer import case_record
 
@@ -167,6 +167,7 @@ def entry_from_record(record, names):
         "detection_method": record.get("detection_method") or "",
         "prosecution_status": record.get("prosecution_status") or "",
         "commodity": record["commodity_category"],
+        "profile": " ".join(profile(record)),
     }
     if notes:
         entry["restricted_notes"] = notes
@@ -185,6 +186,34 @@ LABELLED_FIELDS = {
     "prosecution_status": ProsecutionStatus,
     "cites_appendix": CitesAppendix,
 }
+
+
+PROFILE_ANALYZER = FoldingStemmer("en")
+
+
+def profile(record):
+    """What a customs officer compares two seizures by, as tokens of kind:value ("more like
+    this", querying.more_like): commodity, species or substance, HS codes, convention,
+    concealment, route (origin, transit, destination, seizing country, transport mode)."""
+    tokens = [f"commodity:{record['commodity_category']}"]
+    tokens += [f"convention:{c}" for c in record.get("conventions") or []]
+    for code in record.get("hs_codes") or []:
+        tokens += [f"hs:{codes.hs_digits(code)}", f"heading:{codes.hs_digits(code)[:4]}"]
+    tokens += profile_words("species", record, "species_scientific_name", "species_common_name")
+    tokens += profile_words("substance", record, "substance_name", "ashrae_number")
+    tokens += profile_words("concealment", record, "concealment_method")
+    tokens += [f"at:{record['country']}"]
+    for kind, name in (("from", "origin_countries"), ("via", "transit_countries"),
+                       ("to", "destination_countries")):  # fmt: skip
+        tokens += [f"{kind}:{c}" for c in record.get(name) or []]
+    if record.get("transport_mode"):
+        tokens.append(f"mode:{record['transport_mode']}")
+    return list(dict.fromkeys(tokens))
+
+
+def profile_words(kind, record, *names):
+    text = " ".join(record.get(name) or "" for name in names)
+    return [f"{kind}:{token.text}" for token in PROFILE_ANALYZER(text)]
 
 
 def vocabulary_labels(record):

@@ -13,6 +13,7 @@ import unicodedata
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from math import log
 
 from markupsafe import Markup, escape
 from whoosh import qparser
@@ -535,14 +536,68 @@ def shared_start(a, b):
     return len(os.path.commonprefix([a, b]))
 
 
+# How much sharing a feature of each kind (entries.profile) counts, before its rarity.
+PROFILE_WEIGHTS = {
+    "commodity": 3.0,
+    "species": 3.0,
+    "substance": 3.0,
+    "hs": 2.0,
+    "heading": 1.0,
+    "convention": 1.0,
+    "concealment": 1.0,
+    "at": 0.5,
+    "from": 0.5,
+    "via": 0.5,
+    "to": 0.5,
+    "mode": 0.5,
+}
+WORDS_WEIGHT = 1.0  # the words: at most this much, so they order cases alike in features
+KEY_TERMS = 12
+
+
 def more_like(searcher, key, top=5):
-    """Case studies like the one with this key, from the same index: the words that
-    distinguish its summary and narrative, searched for in everybody else's."""
+    """Case studies like the one with this key, from the same index: those sharing what a
+    customs officer compares (commodity, species or substance, HS codes, convention,
+    concealment, route; the rarer a shared feature, the more it counts), then the words that
+    distinguish its summary and narrative."""
     docnum = searcher.document_number(key=key)
     if docnum is None:
         return []
     stored = searcher.stored_fields(docnum)
-    text = f"{stored.get('summary', '')}\n{stored.get('text', '')}"
-    cases = wq.Term("kind", CASE)  # the section lists case studies
-    similar = searcher.more_like(docnum, BODY, text=text, top=top, filter=cases)
-    return [hit.fields() for hit in similar]
+    cases = ranking.term_scores(searcher, "kind", CASE).keys()  # the section lists cases
+    scores = Counter()
+    for doc, score in features_shared(searcher, stored.get("profile", "")).items():
+        scores[doc] += score
+    words = words_shared(searcher, f"{stored.get('summary', '')}\n{stored.get('text', '')}")
+    best = max((words.get(d, 0.0) for d in cases if d != docnum), default=0.0) or 1.0
+    for doc, score in words.items():
+        scores[doc] += WORDS_WEIGHT * score / best
+    candidates = [d for d in scores.keys() & cases if d != docnum]
+    similar = heapq.nsmallest(top, candidates, key=lambda d: (-scores[d], d))
+    return [searcher.stored_fields(doc) for doc in similar]
+
+
+def features_shared(searcher, profile):
+    """{document: how much of this profile it shares}, each feature weighted by its kind and
+    its rarity (Whoosh's BM25 idf)."""
+    reader = searcher.reader()
+    count = reader.doc_count_all()
+    scores = Counter()
+    for token in profile.split():
+        docs = ranking.term_scores(searcher, "profile", token)
+        if docs:
+            idf = log(count / (len(docs) + 1)) + 1
+            weight = PROFILE_WEIGHTS.get(token.split(":", 1)[0], 0.5) * max(idf, 0.0)
+            for doc in docs:
+                scores[doc] += weight
+    return scores
+
+
+def words_shared(searcher, text):
+    """{document: BM25F score} for the words that distinguish text (Whoosh's key terms)."""
+    terms = searcher.key_terms_from_text(BODY, text, numterms=KEY_TERMS)
+    scores = Counter()
+    for term, _weight in terms:
+        for doc, score in ranking.term_scores(searcher, BODY, term).items():
+            scores[doc] += score
+    return scores
