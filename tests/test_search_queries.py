@@ -363,3 +363,22 @@ def db_cases():
     from casebank.models import CaseStudy
 
     return db.session.scalars(db.select(CaseStudy)).all()
+
+
+@pytest.mark.parametrize("written", ["2903 45", "hs:2903 45"])
+def test_an_hs_subheading_written_with_a_space(written):
+    expected = public_with(lambda r: "2903.45" in r["hs_codes"])
+    assert len(expected) > 1 and set(references(search(written))) == expected
+
+
+def test_when_no_case_holds_every_word_those_with_some_come_first(client):
+    results = search("parrots smuggled in bottles")
+    assert results.any_word and references(results)[0] == "CB-2015-007"
+    page = client.get("/search?q=parrots+smuggled+in+bottles").get_data(as_text=True)
+    assert "showing those with some of them" in page
+
+
+@pytest.mark.parametrize("query", ["pangolin NOT scales", "zzqx", "pangolin AND zzqx"])
+def test_no_relaxing_of_operators_or_single_words(query):
+    results = search(query, exact="1")
+    assert not results.any_word

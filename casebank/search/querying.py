@@ -61,6 +61,9 @@ FACETS = {
 }
 SORTS = ("relevance", "newest", "oldest")
 HS_WORD = re.compile(r"^\d{4}(\.?\d{2})?$")
+ANY_WORD = re.compile(r"[^\W_]+")
+OPERATOR = re.compile(r"\b(AND|OR|NOT)\b")
+HS_SPACED = re.compile(r"(?<![\w.])(\d{4}) (\d{2})(?![\w.])")  # "2903 45" is 2903.45
 WILDCARD_TOO_SHORT = re.compile(r"(^|[\s:(\"])[*?]|(^|[\s:(\"])\w[*?]")
 
 
@@ -123,6 +126,7 @@ class SearchResults:
     facets: dict
     suggestion: str | None = None
     corrected_from: str | None = None  # the words typed, when these are results for suggestion
+    any_word: bool = False  # nothing matched every word: these match some of them
     widened: list = field(default_factory=list)  # Expansions that added results
 
 
@@ -147,8 +151,8 @@ class CaseQueryParser(qparser.QueryParser):
     """Whoosh's parser with field names restricted to FIELD_NAMES, plain words looked up in
     every language, and (widen=True) domain words expanded."""
 
-    def __init__(self, schema, widen=True):
-        super().__init__(BODY, schema)
+    def __init__(self, schema, widen=True, any_word=False):
+        super().__init__(BODY, schema, group=qparser.OrGroup if any_word else qparser.AndGroup)
         self.widen = widen
         self.expansions = []  # what domain knowledge added (widen=True)
         self.add_plugin(LanguagesPlugin(BODY_FIELDS))
@@ -268,20 +272,21 @@ class ParsedQuery:
     expansions: list
 
 
-def parse_request(text, schema):
-    parser = CaseQueryParser(schema, widen=True)
+def parse_request(text, schema, any_word=False):
+    parser = CaseQueryParser(schema, widen=True, any_word=any_word)
     widened = parse(text, schema, parser=parser)
     if not parser.expansions:
         return ParsedQuery(widened, None, [])
-    typed = parse(text, schema, widen=False)
+    typed = parse(text, schema, widen=False, any_word=any_word)
     return ParsedQuery(typed, widened, list(dict.fromkeys(parser.expansions)))
 
 
-def parse(text, schema, widen=True, parser=None):
+def parse(text, schema, widen=True, parser=None, any_word=False):
     if not text:
         return wq.Every()
     try:
-        parsed = (parser or CaseQueryParser(schema, widen)).parse(text)
+        parser = parser or CaseQueryParser(schema, widen, any_word)
+        parsed = parser.parse(HS_SPACED.sub(r"\1.\2", text))
     except Exception as error:  # Whoosh's parser is tolerant; anything else is a bad query
         raise BadQuery("We could not understand that search; try fewer symbols.") from error
     if parsed is wq.NullQuery:
@@ -304,19 +309,28 @@ def facet_filter(searcher, request):
 
 def run_search(searcher, request, audience):
     """The page of hits, the total, facet counts and a spelling suggestion. When nothing
-    matches and the suggestion does, the results are the suggestion's (unless request.exact)."""
+    matches and the suggestion does, the results are the suggestion's (unless request.exact);
+    else, when nothing matches every word of a query without operators, those matching some
+    of them (the more, the higher)."""
     results = run_query(searcher, request, audience)
-    if results.total or not results.suggestion or request.exact:
+    if results.total:
         return results
-    corrected = run_query(searcher, replace(request, text=results.suggestion), audience)
-    if not corrected.total:
+    if results.suggestion and not request.exact:
+        corrected = run_query(searcher, replace(request, text=results.suggestion), audience)
+        if corrected.total:
+            corrected.corrected_from, corrected.suggestion = request.text, results.suggestion
+            return corrected
+    if OPERATOR.search(request.text) or len(ANY_WORD.findall(request.text)) < 2:
         return results
-    corrected.corrected_from, corrected.suggestion = request.text, results.suggestion
-    return corrected
+    some = run_query(searcher, request, audience, any_word=True)
+    if not some.total:
+        return results
+    some.any_word, some.suggestion = True, results.suggestion
+    return some
 
 
-def run_query(searcher, request, audience):
-    parsed = parse_request(request.text, searcher.schema)
+def run_query(searcher, request, audience, any_word=False):
+    parsed = parse_request(request.text, searcher.schema, any_word)
     queries = [parsed.typed] + ([parsed.widened] if parsed.widened else [])
     ranked, matched, typed = rank(searcher, queries, request, facet_filter(searcher, request))
     terms = highlight_terms(parsed.typed, searcher.reader())
