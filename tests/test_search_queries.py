@@ -382,3 +382,12 @@ def test_when_no_case_holds_every_word_those_with_some_come_first(client):
 def test_no_relaxing_of_operators_or_single_words(query):
     results = search(query, exact="1")
     assert not results.any_word
+
+
+def test_stop_words_alone_do_not_list_every_english_entry():
+    assert not {"CB-2019-001", "CB-2024-106"} & set(references(search("the", exact="1")))
+    assert not {"CB-2019-001", "CB-2024-106"} & set(references(search("in", exact="1")))
+
+
+def test_not_a_stop_word_excludes_nothing_it_does_not_hold():
+    assert search("pangolin NOT the").total == search("pangolin").total > 0

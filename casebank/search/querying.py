@@ -287,11 +287,42 @@ def parse(text, schema, widen=True, parser=None, any_word=False):
     try:
         parser = parser or CaseQueryParser(schema, widen, any_word)
         parsed = parser.parse(HS_SPACED.sub(r"\1.\2", text))
+        parsed = unconstrained_settled(parsed, positive_fields(parsed)).normalize()
     except Exception as error:  # Whoosh's parser is tolerant; anything else is a bad query
         raise BadQuery("We could not understand that search; try fewer symbols.") from error
     if parsed is wq.NullQuery:
         raise BadQuery("Type a word, a phrase in quotes, an HS code or a country.")
     return parsed
+
+
+def positive_fields(query, negated=False):
+    """The fields of the terms a query requires or wants (not those under NOT)."""
+    if isinstance(query, wq.Not):
+        return set()
+    if isinstance(query, wq.AndNot):
+        return positive_fields(query.a)
+    if query.is_leaf():
+        return {query.field()} if query.field() else set()
+    return set().union(*(positive_fields(q) for q in query.children()))
+
+
+def unconstrained_settled(query, fields, negated=False):
+    """words_query marks "this word does not constrain language L's entries" with a term on
+    `language`. That holds only beside a word that does constrain them: `the` alone must not
+    list every English entry, and `NOT in` must not exclude them all. So the mark stays only
+    where positive and where some word is looked up in L's body field."""
+    if isinstance(query, wq.Term) and query.fieldname == "language":
+        return query if not negated and body_field(query.text) in fields else wq.NullQuery
+    if isinstance(query, wq.Not):
+        return wq.Not(unconstrained_settled(query.query, fields, not negated))
+    if isinstance(query, wq.AndNot):
+        return wq.AndNot(
+            unconstrained_settled(query.a, fields, negated),
+            unconstrained_settled(query.b, fields, not negated),
+        )
+    if query.is_leaf():
+        return query
+    return query.apply(lambda child: unconstrained_settled(child, fields, negated))
 
 
 def facet_filter(searcher, request):
