@@ -295,7 +295,7 @@ def parse(text, schema, widen=True, parser=None, any_word=False):
     return parsed
 
 
-def positive_fields(query, negated=False):
+def positive_fields(query):
     """The fields of the terms a query requires or wants (not those under NOT)."""
     if isinstance(query, wq.Not):
         return set()
