@@ -224,7 +224,6 @@ SPECIES_WORDS = {
     "tortoises": "turtle",
     "turtle": "tortoise",
     "turtles": "tortoise",
-    "shark": "sharks",
     "cockatoo": "cacatua",
     "cacatua": "cockatoo",
     "parrot": "cockatoo",
