@@ -144,3 +144,15 @@ def test_a_public_and_a_restricted_segment_sharing_an_id_share_no_cached_data(tm
     assert plain.total == 1 and dict(plain.facets["country"]) == {"KE": 1}
     indexes.close()
     random.seed()  # later tests draw fresh segment ids again
+
+
+@pytest.mark.parametrize("word", WORDS[:6])
+def test_scores_of_some_documents_equal_the_full_scores(searcher, word):
+    """ranking.scores_of ("more like this") scores given documents as term_scores does all."""
+    term = FoldingStemmer("en").term(word)
+    every = ranking.term_scores(searcher, "body", term)
+    some = list(range(0, searcher.reader().doc_count_all(), 3))  # deleted ones included
+    assert ranking.scores_of(searcher, "body", term, some) == {
+        d: every[d] for d in some if d in every
+    }
+    assert any(d in every for d in some)

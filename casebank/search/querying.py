@@ -597,6 +597,7 @@ PROFILE_WEIGHTS = {
 }
 WORDS_WEIGHT = 1.0  # the words: at most this much, so they order cases alike in features
 KEY_TERMS = 12
+CANDIDATES = 50  # the cases sharing the most features, then ordered with the words too
 
 
 def more_like(searcher, key, top=5):
@@ -609,15 +610,15 @@ def more_like(searcher, key, top=5):
         return []
     stored = searcher.stored_fields(docnum)
     cases = ranking.term_scores(searcher, "kind", CASE).keys()  # the section lists cases
-    scores = Counter()
-    for doc, score in features_shared(searcher, stored.get("profile", "")).items():
-        scores[doc] += score
-    words = words_shared(searcher, f"{stored.get('summary', '')}\n{stored.get('text', '')}")
-    best = max((words.get(d, 0.0) for d in cases if d != docnum), default=0.0) or 1.0
-    for doc, score in words.items():
-        scores[doc] += WORDS_WEIGHT * score / best
-    candidates = [d for d in scores.keys() & cases if d != docnum]
-    similar = heapq.nsmallest(top, candidates, key=lambda d: (-scores[d], d))
+    scores = features_shared(searcher, stored.get("profile", ""))
+    scores.pop(docnum, None)
+    candidates = heapq.nsmallest(CANDIDATES, scores.keys() & cases, key=lambda d: (-scores[d], d))
+    words = words_shared(searcher, f"{stored.get('summary', '')}\n{stored.get('text', '')}",
+                         sorted(candidates))  # fmt: skip
+    best = max(words.values(), default=0.0) or 1.0
+    similar = heapq.nsmallest(
+        top, candidates, key=lambda d: (-scores[d] - WORDS_WEIGHT * words.get(d, 0.0) / best, d)
+    )
     return [searcher.stored_fields(doc) for doc in similar]
 
 
@@ -637,11 +638,33 @@ def features_shared(searcher, profile):
     return scores
 
 
-def words_shared(searcher, text):
-    """{document: BM25F score} for the words that distinguish text (Whoosh's key terms)."""
-    terms = searcher.key_terms_from_text(BODY, text, numterms=KEY_TERMS)
+_body_frequencies = weakref.WeakKeyDictionary()  # searcher -> {term: document frequency}
+_body_frequencies_lock = threading.Lock()
+
+
+def body_frequency(searcher, term):
+    """How many entries hold term in the body field, kept per searcher: a narrative has a
+    few hundred distinct terms and each lookup reads every segment's term table (about
+    0.1 ms each), while narratives share most of their words."""
+    with _body_frequencies_lock:
+        known = _body_frequencies.setdefault(searcher, {})
+    df = known.get(term)
+    if df is None:
+        df = known[term] = searcher.reader().doc_frequency(BODY, term)
+    return df
+
+
+def words_shared(searcher, text, candidates):
+    """{candidate: BM25F score} for the words that distinguish text: its terms with the
+    highest tf-idf that other entries hold too."""
+    count = searcher.reader().doc_count_all()
+    frequencies = Counter(token.text for token in ANALYZERS["en"](text))
+    weighted = []
+    for term, tf in frequencies.items():
+        df = body_frequency(searcher, term)
+        if df > 1:
+            weighted.append((tf * log(count / df), term))
     scores = Counter()
-    for term, _weight in terms:
-        for doc, score in ranking.term_scores(searcher, BODY, term).items():
-            scores[doc] += score
+    for _weight, term in heapq.nlargest(KEY_TERMS, weighted):
+        scores.update(ranking.scores_of(searcher, BODY, term, candidates))
     return scores
