@@ -391,3 +391,12 @@ def test_stop_words_alone_do_not_list_every_english_entry():
 
 def test_not_a_stop_word_excludes_nothing_it_does_not_hold():
     assert search("pangolin NOT the").total == search("pangolin").total > 0
+
+
+def test_the_json_api_says_what_the_page_says(client):
+    corrected = client.get("/api/v1/search?q=pangolinn").get_json()
+    assert corrected["corrected_from"] == "pangolinn" and corrected["query"] == "pangolins"
+    widened = client.get("/api/v1/search?q=ivory").get_json()
+    assert widened["also_showing"] == [{"kind": "convention", "value": "CITES"}]
+    some = client.get("/api/v1/search?q=parrots+smuggled+in+bottles").get_json()
+    assert some["any_word"] is True and some["hits"][0]["reference"] == "CB-2015-007"
