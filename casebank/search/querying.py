@@ -285,7 +285,7 @@ def parse(text, schema, widen=True, parser=None, any_word=False):
         return wq.Every()
     try:
         parser = parser or CaseQueryParser(schema, widen, any_word)
-        parsed = parser.parse(HS_SPACED.sub(r"\1.\2", text))
+        parsed = parser.parse(HS_SPACED.sub(r"\1.\2", text), normalize=False)
         parsed = unconstrained_settled(parsed, positive_fields(parsed)).normalize()
     except Exception as error:  # Whoosh's parser is tolerant; anything else is a bad query
         raise BadQuery("We could not understand that search; try fewer symbols.") from error
@@ -305,13 +305,19 @@ def positive_fields(query):
     return set().union(*(positive_fields(q) for q in query.children()))
 
 
-def unconstrained_settled(query, fields, negated=False):
+def unconstrained_settled(query, fields, negated=False, among_alternatives=False):
     """words_query marks "this word does not constrain language L's entries" with a term on
-    `language`. That holds only beside a word that does constrain them: `the` alone must not
-    list every English entry, and `NOT in` must not exclude them all. So the mark stays only
-    where positive and where some word is looked up in L's body field."""
-    if isinstance(query, wq.Term) and query.fieldname == "language":
-        return query if not negated and body_field(query.text) in fields else wq.NullQuery
+    `language` beside the word's terms. That is neutral only where the word is required
+    (under AND): `pangolin OR the` and the any-word fallback must not match every English
+    entry through `the`, `NOT in` must not exclude them all, and `the` alone must not list
+    them. So a mark stays only where the word is required, outside NOT, and where some word
+    is looked up in L's body field."""
+    if isinstance(query, wq.Or) and any(is_mark(child) for child in query.children()):
+        keep = not negated and not among_alternatives
+        return wq.Or(
+            [c for c in query.children()
+             if not is_mark(c) or (keep and body_field(c.text) in fields)]
+        )  # fmt: skip
     if isinstance(query, wq.Not):
         return wq.Not(unconstrained_settled(query.query, fields, not negated))
     if isinstance(query, wq.AndNot):
@@ -321,7 +327,12 @@ def unconstrained_settled(query, fields, negated=False):
         )
     if query.is_leaf():
         return query
-    return query.apply(lambda child: unconstrained_settled(child, fields, negated))
+    alternatives = isinstance(query, wq.Or)
+    return query.apply(lambda child: unconstrained_settled(child, fields, negated, alternatives))
+
+
+def is_mark(query):
+    return isinstance(query, wq.Term) and query.fieldname == "language"
 
 
 def facet_filter(searcher, request):
