@@ -7,6 +7,7 @@ import hmac
 from datetime import timedelta
 
 from flask import current_app
+from flask_login import current_user
 from flask_security import LoginForm, Security, SQLAlchemyUserDatastore, Totp
 from passlib.totp import TOTP, AppWallet
 
@@ -83,6 +84,16 @@ class ReplayProofTotp(Totp):
     def reencrypt(self, totp_secret):
         """The same TOTP secret, encrypted under the primary key."""
         return self._totp.from_source(totp_secret).to_json()
+
+    def verify_totp(self, token, totp_secret, user, window=0):
+        """At login, a client locked out of the account (lockout.py) is told every code is
+        wrong, or it could go on guessing codes after its password was right. Setting up 2FA
+        (the user is logged in) checks a new secret and is not a login."""
+        from casebank.auth import lockout
+
+        right = super().verify_totp(token, totp_secret, user, window)
+        logging_in = not current_user.is_authenticated
+        return right and not (logging_in and lockout.is_locked(user))
 
     def get_last_counter(self, user):
         return user.tf_totp_last_counter
