@@ -173,6 +173,28 @@ def test_an_admin_cannot_deactivate_their_own_account(auth, client, db):
     assert admin.active and is_logged_in(client)
 
 
+def test_a_stale_admin_enters_the_password_again_to_end_a_users_sessions(app, auth, client):
+    officer_browser = second_browser(app, "officer")
+    officer = accounts.find_user(ROLE_USERS["officer"][0])
+    auth.login("admin")
+    make_stale(client)
+    response = auth.post_form(f"/admin/users/{officer.id}/sessions/end", {})
+    assert "/account/verify" in response.location
+    assert f"next=/admin/users/{officer.id}" in response.location
+    assert is_logged_in(officer_browser)
+
+
+def test_a_stale_admin_is_brought_back_to_the_users_page_to_deactivate(app, auth, client):
+    """Not to the POST-only URL that asked, which a browser would GET (405) after verifying."""
+    partner = accounts.find_user(ROLE_USERS["partner"][0])
+    auth.login("admin")
+    make_stale(client)
+    response = auth.post_form(f"/admin/users/{partner.id}/active", {"deactivate": "y"})
+    assert "/account/verify" in response.location
+    assert response.location.endswith(f"next=/admin/users/{partner.id}")
+    assert partner.active
+
+
 def test_a_cookie_copied_before_a_password_change_opens_nothing_after_it(app, auth, client):
     # A partner: an officer's second login within one TOTP time step would reuse its code.
     other = second_browser(app, "partner")
@@ -216,20 +238,48 @@ def end_form_paths(html):
     return re.findall(r'action="(/account/sessions/[^"/]+/end)"', html)
 
 
+def other_session_path(page):
+    """The end-form path of the one session listed that is not the current one."""
+    paths = end_form_paths(page)
+    assert len(paths) == 2
+    current = re.search(r"\(this session\).*?action=\"([^\"]+)\"", page, re.S).group(1)
+    return next(p for p in paths if p != current)
+
+
 def test_a_user_ends_a_session_from_another_one(app, auth, client):
     laptop = second_browser(app, "partner")
     cookie = session_cookie(app, laptop)
     auth.login("partner")
     page = client.get("/account/").get_data(as_text=True)
-    paths = end_form_paths(page)
-    assert len(paths) == 2
-    current = re.search(r"\(this session\).*?action=\"([^\"]+)\"", page, re.S).group(1)
-    other = next(p for p in paths if p != current)
+    other = other_session_path(page)
     response = client.post(other, data={"csrf_token": csrf_token(page)})
     assert response.status_code == 302
     assert not opens_account_page(app, cookie)
     assert not is_logged_in(laptop)
     assert is_logged_in(client)
+
+
+def make_stale(client):
+    """The session's password was entered an hour ago (Flask-Security's freshness stamp)."""
+    with client.session_transaction() as session:
+        session["fs_paa"] = session["fs_paa"] - 3600
+
+
+def test_ending_ones_own_sessions_needs_the_password_entered_again(app, auth, client):
+    """ASVS 5.0 7.5.2: users terminate sessions having re-entered their login credentials."""
+    laptop = second_browser(app, "partner")
+    auth.login("partner")
+    make_stale(client)
+    page = client.get("/account/").get_data(as_text=True)
+    other = other_session_path(page)
+    response = client.post(other, data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302 and "/account/verify" in response.location
+    assert "next=/account/" in response.location  # back to the list, not to a POST-only URL
+    assert is_logged_in(laptop)
+    auth.post_form("/account/verify", {"password": PASSWORD})
+    page = client.get("/account/").get_data(as_text=True)
+    assert client.post(other, data={"csrf_token": csrf_token(page)}).status_code == 302
+    assert not is_logged_in(laptop)
 
 
 def test_a_user_cannot_end_another_users_session(app, auth, client, db):

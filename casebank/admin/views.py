@@ -16,6 +16,7 @@ from casebank.auth.forms import (
     EndSessionForm,
     UserForm,
 )
+from casebank.auth.security import reauthenticate_unless_fresh
 from casebank.auth.sessions import live_sessions
 from casebank.extensions import db
 from casebank.models import AccessRequest, AuditEvent, User
@@ -98,18 +99,21 @@ def end_user_sessions(user_id):
     account = db.get_or_404(User, user_id)
     if not EndSessionForm().validate_on_submit():
         abort(400)
+    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+        return stale
     ended = accounts.end_all_sessions(account, actor=current_user)
     flash(f"{ended} session(s) of {account.email} ended.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 
 @bp.post("/users/<int:user_id>/active")
-@auth_required(**FRESH)
 def set_user_active(user_id):
     account = db.get_or_404(User, user_id)
     form = AccountActiveForm()
     if not form.validate_on_submit():
         abort(400)
+    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+        return stale
     try:
         accounts.set_active(account, bool(form.reactivate.data), actor=current_user)
     except accounts.AccountError as error:

@@ -6,9 +6,15 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, redirect, url_for
 from flask_login import current_user
-from flask_security import LoginForm, Security, SQLAlchemyUserDatastore, Totp
+from flask_security import (
+    LoginForm,
+    Security,
+    SQLAlchemyUserDatastore,
+    Totp,
+    check_and_update_authn_fresh,
+)
 from passlib.totp import TOTP, AppWallet
 
 from casebank.auth.passwords import MIN_LENGTH, CasebankPasswordUtil
@@ -48,6 +54,18 @@ def login_email(email):
         # Flask-Security's message is generic; email_validator's, which it wraps, says why.
         reason = str(error.__context__ or error)
         raise InvalidEmail(f"{email} is not a valid e-mail address: {reason}") from None
+
+
+def reauthenticate_unless_fresh(next_url):
+    """None when the password was entered within SECURITY_FRESHNESS (Flask-Security's
+    freshness); else a redirect to its verify page, which comes back to next_url (a page, not
+    the POST-only URL that asked: a browser follows that redirect with a GET)."""
+    config = current_app.config
+    if check_and_update_authn_fresh(
+        config["SECURITY_FRESHNESS"], config["SECURITY_FRESHNESS_GRACE_PERIOD"]
+    ):
+        return None
+    return redirect(url_for("security.verify", next=next_url))
 
 
 def derived_secret(master, purpose):
