@@ -327,6 +327,31 @@ def test_completing_two_factor_sets_a_new_session_id(app, auth, client):
     assert client.get(RESTRICTED).status_code == 200
 
 
+def test_the_right_password_before_the_two_factor_step_sets_a_new_session_id(app, auth, client):
+    """The half-way state (whose password was right) must not stay under an id that existed
+    before: someone who planted that id could finish the login, or enrol their own 2FA."""
+    client.get("/account/login")
+    before = session_cookie(app, client)
+    response = auth.post_form(
+        "/account/login", {"email": ROLE_USERS["officer"][0], "password": PASSWORD}
+    )
+    assert "/tf-validate" in response.location
+    assert session_cookie(app, client) != before
+    assert replay(app, before, "/account/tf-validate").status_code != 200
+    assert client.get("/account/tf-validate").status_code == 200
+
+
+def test_re_authentication_sets_a_new_session_id(app, auth, client):
+    """ASVS 5.0 7.2.4: a new session token on authentication, including re-authentication."""
+    auth.login("partner")
+    before = session_cookie(app, client)
+    response = auth.post_form("/account/verify", {"password": PASSWORD})
+    assert response.status_code == 302
+    assert session_cookie(app, client) != before
+    assert not opens_account_page(app, before)
+    assert is_logged_in(client)
+
+
 def test_the_cookie_holds_only_a_random_id_and_the_pages_never_show_it(app, auth, client):
     auth.login("officer")
     cookie = session_cookie(app, client)

@@ -6,13 +6,14 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import current_app, redirect, url_for
+from flask import current_app, redirect, session, url_for
 from flask_login import current_user
 from flask_security import (
     LoginForm,
     Security,
     SQLAlchemyUserDatastore,
     Totp,
+    VerifyForm,
     check_and_update_authn_fresh,
 )
 from passlib.totp import TOTP, AppWallet
@@ -73,17 +74,36 @@ def derived_secret(master, purpose):
     return hmac.new(master, purpose.encode(), hashlib.sha256).digest()
 
 
+def new_session_id():
+    """A right password starts a new session id (ASVS 5.0 7.2.4), before whatever the step
+    stores: at login the two-factor state, at re-authentication the freshness stamp. The data
+    moves to the new id; the old one is deleted from the store."""
+    current_app.session_interface.regenerate(session)
+
+
 class CasebankLoginForm(LoginForm):
     def validate(self, **kwargs):
         # "Remember me" would outlive the idle and absolute session timeouts.
         if self.remember:
             self.remember.data = False
         valid = super().validate(**kwargs)
+        if valid:
+            new_session_id()
         if not valid and self.user is None and self.email.data:
             # Failures on known accounts are recorded by the user_failed_authn signal.
             from casebank.auth.audit_trail import audit_request
 
             audit_request("login.failure", identity=str(self.email.data)[:254], known=False)
+        return valid
+
+
+class CasebankVerifyForm(VerifyForm):
+    """Re-authentication (freshness) with the password."""
+
+    def validate(self, **kwargs):
+        valid = super().validate(**kwargs)
+        if valid:
+            new_session_id()
         return valid
 
 
@@ -180,6 +200,7 @@ def init_security(app):
 # The custom classes must be given to the constructor: init_app ignores them.
 security = Security(
     login_form=CasebankLoginForm,
+    verify_form=CasebankVerifyForm,
     mail_util_cls=CasebankMailUtil,
     password_util_cls=CasebankPasswordUtil,
     totp_cls=ReplayProofTotp,
