@@ -42,6 +42,10 @@ class BaseConfig:
     SESSION_COOKIE_NAME = "__Host-casebank_session"
     SESSION_KEY_PREFIX = "casebank:session:"
     SESSION_ID_LENGTH = 32
+    # A session without a login (a form's CSRF token, which is valid for an hour) is kept as
+    # long; the database store purges expired rows every SESSION_PURGE_EVERY new ones.
+    LOGINLESS_SESSION_LIFETIME = timedelta(hours=1)
+    SESSION_PURGE_EVERY = 1000
     # Store a session only when it changes, not on every request.
     SESSION_REFRESH_EACH_REQUEST = False
     # A session's last_seen_at is written at most this often (idle timeouts are in minutes).

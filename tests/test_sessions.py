@@ -21,6 +21,7 @@ from casebank.auth.sessions import HANDLE, describe_device
 from casebank.crypto import new_master_key
 from casebank.extensions import db as _db
 from casebank.models import AuditEvent, StoredSession, UserSession
+from casebank.models.case_study import utc_now
 from casebank.services import accounts
 from tests.auth_actions import PASSWORD, ROLE_USERS, AuthActions, csrf_token
 
@@ -508,3 +509,41 @@ def test_with_redis_sessions_live_there_and_end_on_every_worker(redis_workers, d
     AuthActions(first, browser).logout()
     assert not redis.exists(prefix + cookie)
     assert replay(second, cookie, "/account/").status_code != 200
+
+
+# --- sessions without a login -------------------------------------------------------------------
+
+
+def stored_lifetime(db, app, cookie):
+    row = db.session.get(StoredSession, app.config["SESSION_KEY_PREFIX"] + cookie)
+    return row.expires_at - utc_now()
+
+
+def test_a_visitors_session_is_kept_for_an_hour_not_twelve(app, client, db):
+    """A bot fetching the login form over and over must not fill the store for 12 hours."""
+    client.get("/account/login")  # the form's CSRF token is the session's only content
+    assert stored_lifetime(db, app, session_cookie(app, client)) <= timedelta(hours=1)
+
+
+def test_a_logged_in_session_is_kept_for_the_absolute_timeout(app, auth, client, db):
+    auth.login("partner")
+    lifetime = stored_lifetime(db, app, session_cookie(app, client))
+    assert lifetime > app.config["ABSOLUTE_TIMEOUT"] - timedelta(minutes=1)
+
+
+def test_the_database_store_purges_expired_sessions_as_it_grows(app, client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_PURGE_EVERY", 3)
+    stale = StoredSession(store_id="stale", data=b"", expires_at=utc_now() - timedelta(hours=1))
+    db.session.add(stale)
+    db.session.commit()
+    for _ in range(3):
+        app.test_client().get("/account/login")
+    assert db.session.get(StoredSession, "stale") is None
+
+
+@pytest.mark.skipif(not redis_running(), reason="no Redis on 127.0.0.1:6379")
+def test_with_redis_a_visitors_session_expires_within_the_hour(redis_workers):
+    (first, _), redis, prefix = redis_workers
+    browser = first.test_client()
+    browser.get("/account/login")
+    assert 0 < redis.ttl(prefix + session_cookie(first, browser)) <= 3600
