@@ -24,7 +24,9 @@ class BaseConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
     WTF_CSRF_ENABLED = True
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: an error's message (and so its log entry) shows the failed SQL without
+    # its values, which hold what people typed (filters, addresses) and restricted text.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # Seconds a statement waits for another writer's lock (SQLite busy_timeout, PostgreSQL
     # lock_timeout) before the request answers 503 "busy, try again in a moment".
     DATABASE_BUSY_TIMEOUT = 15

@@ -63,6 +63,24 @@ def test_an_officers_search_leaves_no_words_in_any_log(auth, client, caplog):
     assert not carries_words(caplog.records)
 
 
+def test_a_database_error_logs_its_statement_without_the_values(auth, client, caplog, monkeypatch):
+    """An error's log entry (traceback included) names the failed SQL, never its parameters:
+    they hold what people typed (filters, search words, addresses) or restricted text."""
+    from sqlalchemy import text
+
+    from casebank.extensions import db
+    from casebank.services import catalogue
+
+    def failing_filters(args):
+        db.session.execute(text("SELECT no_such_function(:words)"), {"words": args["q"]})
+
+    monkeypatch.setattr(catalogue.CaseFilters, "from_args", staticmethod(failing_filters))
+    with caplog.at_level(logging.DEBUG):
+        assert client.get(f"/cases?{QUERY}").status_code == 500
+    assert "no_such_function" in caplog.text  # the error is logged, with its statement
+    assert "pangolin" not in caplog.text.lower()
+
+
 def test_the_filter_strips_queries_from_a_werkzeug_request_record():
     record = logging.LogRecord(
         "werkzeug", logging.INFO, __file__, 1,
