@@ -63,6 +63,7 @@ def example_args(db):
         "admin.end_user_sessions": {"user_id": partner.id},
         "admin.set_user_active": {"user_id": partner.id},
         "account.end_session": {"handle": "not-a-session-handle"},
+        "admin.set_user_partner": {"user_id": partner.id},
         "public.document_detail": {"document_id": public_document.id},
         "public.document_download": {"document_id": public_document.id},
         "restricted.risk_indicator_detail": on_risk,

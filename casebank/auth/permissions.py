@@ -105,6 +105,7 @@ ENDPOINT_RULES = {
     "admin.set_user_active": is_admin,
     "admin.audit_log": is_admin,
     "admin.audit_export": is_admin,
+    "admin.set_user_partner": is_admin,
     "restricted.home": is_officer,
     "restricted.case_list": is_officer,
     "restricted.case_detail": is_officer,

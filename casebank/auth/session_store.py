@@ -7,17 +7,21 @@ rolled back its own work when the session is saved (create_app's after_request),
 here carries nothing but the session.
 """
 
+import logging
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, request
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
 from redis import Redis
 from sqlalchemy import delete
+from sqlalchemy.exc import OperationalError
 
 from casebank.extensions import db
 from casebank.models import StoredSession
 from casebank.models.case_study import utc_now
+
+log = logging.getLogger(__name__)
 
 
 class ShortLivedWithoutLogin:
@@ -69,8 +73,15 @@ class DatabaseStorage(ServerSideSessionInterface):
         db.session.add(row)
 
     def save_session(self, app, session: ServerSideSession, response):
-        super().save_session(app, session, response)
-        db.session.commit()
+        if response.status_code == 503:
+            return  # the database was too busy for the request; it would be for its session too
+        try:
+            super().save_session(app, session, response)
+            db.session.commit()
+        except OperationalError:
+            # The response is already made: the visitor keeps their previous session state.
+            db.session.rollback()
+            log.warning("session not saved on %s: the database did not answer", request.path)
 
     def count_new_row(self):
         DatabaseStorage.new_rows += 1

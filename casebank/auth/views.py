@@ -19,7 +19,8 @@ def request_access():
     if form.validate_on_submit():
         fields = ("name", "organisation", "email", "country", "role_wanted", "justification",
                   "supervisor_contact")  # fmt: skip
-        accounts.request_access({f: getattr(form, f).data for f in fields})
+        data = {f: getattr(form, f).data for f in fields}
+        accounts.request_access({**data, "partner": form.partner_wanted()})
         return redirect(url_for("account.request_sent"))
     return render_template("account/request_access.html", form=form)
 

@@ -128,6 +128,9 @@ class AccessRequest(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     country: Mapped[str] = mapped_column(String(2))
     role_wanted: Mapped[RoleName] = mapped_column(vocabulary(RoleName))
+    # The organisation a request for the partner role names; approval gives it to the user.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+    partner: Mapped[Partner | None] = relationship()
     justification: Mapped[str] = mapped_column(Text)
     supervisor_contact: Mapped[str] = mapped_column(Text)
     status: Mapped[RequestStatus] = mapped_column(

@@ -1,0 +1,1 @@
+"""Case studies: submission, review, revisions."""
