@@ -128,7 +128,6 @@ def set_user_active(user_id):
 
 
 @bp.post("/users/<int:user_id>/partner")
-@auth_required(**FRESH)
 def set_user_partner(user_id):
     """Which partner organisation's unpublished case studies the user works on: an access
     change like a role, so it needs a fresh password too."""
@@ -136,6 +135,8 @@ def set_user_partner(user_id):
     form = UserPartnerForm()
     if not form.validate_on_submit():
         abort(400)
+    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+        return stale
     accounts.set_partner(account, form.partner.partner, actor=current_user)
     flash(f"Partner organisation of {account.email} saved.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
