@@ -91,6 +91,31 @@ def test_the_filter_strips_queries_from_a_werkzeug_request_record():
     assert record.getMessage().endswith('"GET /restricted/cases HTTP/1.1" 200 -')
 
 
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        "GET /search?q=d'ivoire+pangolin HTTP/1.1",  # browsers leave ' unencoded in a query
+        'GET /search?q=a"pangolin HTTP/1.1',  # curl sends what it is given
+        "GET /search?q=pangolin HTTP/1.1",
+    ],
+)
+def test_the_filter_strips_a_query_holding_quotes(request_line):
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '"%s" %s %s', (request_line, "200", "-"), None
+    )
+    assert PathOnlyRequestLines().filter(record)
+    assert record.getMessage() == '"GET /search HTTP/1.1" 200 -'
+
+
+def test_the_filter_strips_a_query_quoted_in_a_message():
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, "bad request '/search?q=pangolin': %s",
+        ("'/cases?country=KE', \"/search?q=pangolin\"",), None,
+    )  # fmt: skip
+    assert PathOnlyRequestLines().filter(record)
+    assert record.getMessage() == "bad request '/search': '/cases', \"/search\""
+
+
 def load_gunicorn_config():
     spec = importlib.util.spec_from_file_location("gunicorn_config", ROOT / "config/gunicorn.py")
     module = importlib.util.module_from_spec(spec)
