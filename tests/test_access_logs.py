@@ -159,5 +159,23 @@ def test_gunicorn_formats_a_search_request_without_its_words():
     assert "pangolin" not in line.lower()
 
 
+def test_gunicorn_error_lines_name_the_path_without_the_query():
+    """A request that fails outside Flask is logged by gunicorn with its URI."""
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    worker = SimpleNamespace(log=Logger(Config()))
+    load_gunicorn_config().post_worker_init(worker)
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    worker.log.error_log.addHandler(handler)
+    worker.log.error_log.propagate = False
+    worker.log.error("Error handling request %s %s", "GET", f"/search?{QUERY}")
+    assert records and records[0].getMessage() == "Error handling request GET /search"
+
+
 def test_the_docker_image_runs_gunicorn_with_that_config():
     assert "gunicorn -c config/gunicorn.py" in (ROOT / "Dockerfile").read_text()
