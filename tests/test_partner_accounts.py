@@ -99,6 +99,8 @@ def test_stale_admin_must_reenter_the_password_before_a_partner_change(auth, cli
         session["fs_paa"] = session["fs_paa"] - 3600
     response = post_partner(auth, client, partner_user(), "WCO")
     assert "/account/verify" in response.location
+    # back to the user's page after verifying, not to the POST-only URL (a GET there is 405)
+    assert response.location.endswith(f"next=/admin/users/{partner_user().id}")
     assert partner_user().partner is None
 
 

@@ -17,6 +17,7 @@ from casebank.auth.forms import (
     UserForm,
     UserPartnerForm,
 )
+from casebank.auth.security import reauthenticate_unless_fresh
 from casebank.auth.sessions import live_sessions
 from casebank.extensions import db
 from casebank.models import AccessRequest, AuditEvent, User
@@ -101,18 +102,21 @@ def end_user_sessions(user_id):
     account = db.get_or_404(User, user_id)
     if not EndSessionForm().validate_on_submit():
         abort(400)
+    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+        return stale
     ended = accounts.end_all_sessions(account, actor=current_user)
     flash(f"{ended} session(s) of {account.email} ended.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 
 @bp.post("/users/<int:user_id>/active")
-@auth_required(**FRESH)
 def set_user_active(user_id):
     account = db.get_or_404(User, user_id)
     form = AccountActiveForm()
     if not form.validate_on_submit():
         abort(400)
+    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+        return stale
     try:
         accounts.set_active(account, bool(form.reactivate.data), actor=current_user)
     except accounts.AccountError as error:
@@ -124,7 +128,6 @@ def set_user_active(user_id):
 
 
 @bp.post("/users/<int:user_id>/partner")
-@auth_required(**FRESH)
 def set_user_partner(user_id):
     """Which partner organisation's unpublished case studies the user works on: an access
     change like a role, so it needs a fresh password too."""
@@ -132,6 +135,8 @@ def set_user_partner(user_id):
     form = UserPartnerForm()
     if not form.validate_on_submit():
         abort(400)
+    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+        return stale
     accounts.set_partner(account, form.partner.partner, actor=current_user)
     flash(f"Partner organisation of {account.email} saved.", "success")
     return redirect(url_for("admin.user", user_id=account.id))

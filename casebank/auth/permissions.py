@@ -49,11 +49,16 @@ def is_admin(user):
 def can_read_health_details(user):
     """/healthz details (what the database and the indexes hold) are for the machine itself,
     e.g. a container health check, and for admins. A request relayed by a proxy on the same
-    machine comes from loopback too, so one carrying forwarding headers is not trusted."""
+    machine comes from loopback too, so one carrying any header a proxy sets is not trusted
+    (a proxy told to pass only X-Real-IP, or nothing at all, is the README's warning)."""
     if is_admin(user):
         return True
-    forwarded = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    forwarded = any(header in request.headers for header in PROXY_HEADERS)
     return not forwarded and is_loopback(request.remote_addr)
+
+
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP", "Via", "X-Forwarded-Proto",
+                 "X-Forwarded-Host")  # fmt: skip
 
 
 def is_loopback(address):

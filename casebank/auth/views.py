@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from casebank.auth import sessions
 from casebank.auth.forms import EndSessionForm, RequestAccessForm
+from casebank.auth.security import reauthenticate_unless_fresh
 from casebank.extensions import limiter
 from casebank.services import accounts
 
@@ -44,6 +45,9 @@ def profile():
 def end_session(handle):
     if not EndSessionForm().validate_on_submit():
         abort(400)
+    # ASVS 5.0 7.5.2: a session is ended by someone who has just entered the password again.
+    if stale := reauthenticate_unless_fresh(url_for("account.profile")):
+        return stale
     if not sessions.end_session(current_user, handle):
         abort(404)  # not one of this user's sessions: the same answer as no such session
     flash("That session has ended.", "success")
