@@ -12,6 +12,8 @@ import logging
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user as _current_user
 
+from casebank.models.vocab import AccessLevel, WorkflowStatus
+
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +55,53 @@ SECURITY_PUBLIC = {
     "two_factor_setup_validate", "tf_select", "mf_recovery",
 }  # fmt: skip
 SECURITY_SIGNED_IN = {"change_password", "mf_recovery_codes"}
+
+
+# Case studies in the workflow: who may see, edit and move one. A case a user may not see
+# answers 404, like a missing one. The transition table (services/cases/workflow.py) names
+# these predicates as its "who may".
+PARTNER_EDITABLE = (WorkflowStatus.DRAFT, WorkflowStatus.CHANGES_REQUESTED)
+
+
+def has_organisation(user):
+    """A partner who belongs to a partner organisation, and so may submit case studies."""
+    return is_partner(user) and user.partner_id is not None
+
+
+def is_case_submitter(user, case):
+    """A partner of the organisation the case study belongs to."""
+    return has_organisation(user) and user.partner_id == case.partner_id
+
+
+def is_case_editor(user, case):
+    return is_editor(user)
+
+
+def can_view_case(user, case):
+    """Editors see every case; an organisation sees its own in every status; everyone else
+    sees published ones only, restricted ones only as officers."""
+    if is_editor(user) or is_case_submitter(user, case):
+        return True
+    if case.status != WorkflowStatus.PUBLISHED:
+        return False
+    return case.access_level == AccessLevel.PUBLIC or is_officer(user)
+
+
+def can_edit_case(user, case):
+    """Editors edit every case (a published one gets a new revision); the organisation edits
+    its own while it is a draft or changes were asked for."""
+    if is_editor(user):
+        return True
+    return is_case_submitter(user, case) and case.status in PARTNER_EDITABLE
+
+
+def can_discuss_case(user, case):
+    """The conversation: editors and the submitting organisation."""
+    return is_editor(user) or is_case_submitter(user, case)
+
+
+def can_read_internal_notes(user, case):
+    return is_editor(user)
 
 
 def can_search_restricted(user):
