@@ -10,6 +10,7 @@ raises EditConflict, which says what changed meanwhile and keeps what the user t
 import json
 import logging
 from datetime import date
+from decimal import Decimal
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -203,7 +204,15 @@ def case_record(case):
 def revision_record(case):
     """The record a revision keeps: the schema's dump, as plain JSON (amounts as exact text)."""
     dumped = CaseStudySchema(only=REVISED_FIELDS).dump(case_record(case))
-    return json.loads(json.dumps(dumped, default=str))
+    return json.loads(json.dumps(dumped, default=plain_text))
+
+
+def plain_text(value):
+    """Amounts as exact text, the same whether read from the form or the database
+    (120.5, not 120.500)."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
 
 
 def form_record(case):
