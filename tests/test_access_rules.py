@@ -16,6 +16,7 @@ from casebank.auth.permissions import ENDPOINT_RULES, LOGIN_FIRST
 from casebank.models import AccessRequest, CaseStudy, Document, User
 from casebank.services import accounts, documents
 from tests.auth_actions import ROLE_USERS, ROLES
+from tests.factories import join_partner, make_case
 
 
 def routes(app):
@@ -48,6 +49,11 @@ def example_args(db):
         "guide.txt",
     )
     on_risk = {"document_id": risk.id}
+    join_partner("TRAFFIC")  # the test partner's own organisation's draft
+    on_case = {"reference": make_case(status="draft", partner="TRAFFIC").reference}
+    partner_case_pages = ("case_page", "edit_case", "transition", "post_message", "compare")
+    editorial_case_pages = ("case_review", "save_case", "case_transition", "case_message",
+                            "assign_case", "compare_revisions")  # fmt: skip
     return {
         "static": {"filename": "css/site.css"},
         "security.static": {"filename": "js/base64.js"},
@@ -68,6 +74,9 @@ def example_args(db):
             f"editorial.{name}": on_risk
             for name in ("edit_document", "update_document", "publication", "download")
         },
+        **{f"partner.{name}": on_case for name in partner_case_pages},
+        **{f"editorial.{name}": on_case for name in editorial_case_pages},
+        "editorial.restore_revision": {**on_case, "number": 1},
     }
 
 

@@ -147,6 +147,23 @@ ENDPOINT_RULES = {
     "editorial.update_document": is_editor,
     "editorial.publication": is_editor,
     "editorial.download": is_editor,
+    # Case studies: each view checks the case itself too (case_pages.case_or_404).
+    "partner.case_list": is_partner,
+    "partner.new_case": is_partner,
+    "partner.case_page": is_partner,
+    "partner.edit_case": is_partner,
+    "partner.transition": is_partner,
+    "partner.post_message": is_partner,
+    "partner.compare": is_partner,
+    "editorial.case_queue": is_editor,
+    "editorial.new_case": is_editor,
+    "editorial.case_review": is_editor,
+    "editorial.save_case": is_editor,
+    "editorial.case_transition": is_editor,
+    "editorial.case_message": is_editor,
+    "editorial.assign_case": is_editor,
+    "editorial.compare_revisions": is_editor,
+    "editorial.restore_revision": is_editor,
     **{f"security.{name}": anyone for name in SECURITY_PUBLIC},
     **{f"security.{name}": authenticated for name in SECURITY_SIGNED_IN},
     "public.search": anyone,
@@ -157,6 +174,7 @@ BLUEPRINT_RULES = {
     "restricted": is_officer,
     "admin": is_admin,
     "editorial": is_editor,
+    "partner": is_partner,
 }
 # Where an anonymous visitor denied by these rules is sent to log in instead of a 404.
 LOGIN_FIRST = {authenticated, is_admin, is_officer, is_editor, is_partner}

@@ -45,6 +45,14 @@ def revision(case, number):
     return db.session.scalar(select(CaseRevision).filter_by(case_study_id=case.id, number=number))
 
 
+def edited_after_publication(case):
+    """When the latest revision was saved, if after the case was published (else None)."""
+    latest = revision(case, case.version)
+    if latest is None or case.published_at is None or latest.created_at <= case.published_at:
+        return None
+    return latest.created_at
+
+
 def diff_records(before, after):
     """The fields whose values differ, in the record's order."""
     changes = []
