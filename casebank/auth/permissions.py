@@ -87,12 +87,15 @@ def can_view_case(user, case):
     return case.access_level == AccessLevel.PUBLIC or is_officer(user)
 
 
-def can_edit_case(user, case):
-    """Editors edit every case (a published one gets a new revision); the organisation edits
-    its own while it is a draft or changes were asked for."""
-    if is_editor(user):
-        return True
+def can_revise_submission(user, case):
+    """The organisation edits its own case while it is a draft or changes were asked for."""
     return is_case_submitter(user, case) and case.status in PARTNER_EDITABLE
+
+
+def can_edit_case(user, case):
+    """Editors edit every case (a published one gets a new revision); the organisation its
+    own, while it may revise it."""
+    return is_editor(user) or can_revise_submission(user, case)
 
 
 def can_discuss_case(user, case):

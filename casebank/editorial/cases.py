@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from casebank import case_pages
+from casebank.auth.permissions import can_edit_case
 from casebank.case_forms import (
     AssignForm,
     CaseStudyForm,
@@ -73,7 +74,7 @@ def case_review(reference):
 
 @bp.post("/cases/<reference>")
 def save_case(reference):
-    case = case_pages.case_or_404(reference)
+    case = case_pages.case_or_404(reference, can_edit_case)
     form = CaseStudyForm()
     if not form.validate_on_submit():
         return review_page(case, 400, form=form)
@@ -136,7 +137,7 @@ def compare_revisions(reference):
 
 @bp.post("/cases/<reference>/revisions/<int:number>/restore")
 def restore_revision(reference, number):
-    case = case_pages.case_or_404(reference)
+    case = case_pages.case_or_404(reference, can_edit_case)
     form = RestoreForm()
     if not form.validate_on_submit():
         abort(400)

@@ -4,7 +4,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from casebank import case_pages
-from casebank.auth.permissions import can_edit_case, has_organisation, is_case_submitter
+from casebank.auth.permissions import (
+    can_revise_submission,
+    has_organisation,
+    is_case_submitter,
+)
 from casebank.case_forms import CaseStudyForm, MessageForm, TransitionForm
 from casebank.partner import bp
 from casebank.services.cases import queue
@@ -45,7 +49,7 @@ def case_page(reference):
 
 @bp.route("/cases/<reference>/edit", methods=["GET", "POST"])
 def edit_case(reference):
-    case = case_pages.case_or_404(reference, can_edit_case)
+    case = case_pages.case_or_404(reference, can_revise_submission)
     form = CaseStudyForm() if request.method == "POST" else case_pages.edit_form(case)
     conflict = None
     if form.validate_on_submit():
