@@ -3,7 +3,13 @@ transitions allowed now, the access level chosen on publishing, internal notes, 
 published case (a new revision; the public page says it was updated), the stale-edit conflict
 and restoring a revision."""
 
+from datetime import datetime
+
+from sqlalchemy import event
+
 from casebank.mail import outbox_messages
+from casebank.models import CaseStudy
+from tests.auth_actions import AuthActions
 from tests.case_pages_helpers import form_fields, post_from
 from tests.factories import join_partner, make_case, role_user
 
@@ -161,3 +167,50 @@ def test_editors_write_case_studies_directly(auth, client, db):
     data = {"transition": "publish", "access_level": "public"}
     assert post_from(client, page, f"{page}/transition", data).status_code == 302
     assert client.get(f"/cases/{reference}").status_code == 200
+
+
+def test_the_age_filter_keeps_cases_untouched_for_long(auth, client, db):
+    old = make_case(status="submitted")
+    fresh = make_case(status="submitted")
+    db.session.execute(  # a bulk update leaves updated_at as written
+        CaseStudy.__table__.update()
+        .where(CaseStudy.id == old.id)
+        .values(updated_at=datetime(2020, 1, 1))
+    )
+    auth.login("editor")
+    html = client.get("/editorial/cases?older_than=30").get_data(as_text=True)
+    assert old.reference in html and fresh.reference not in html
+
+
+def count_queries(db, fetch):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        fetch()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_queue_and_the_partner_list_load_in_a_bounded_number_of_queries(auth, client, db):
+    join_partner("TRAFFIC")
+    editor, partner = client, client.application.test_client()
+    auth.login("editor")
+    AuthActions(client.application, partner).login("partner")
+    pages = ((editor, "/editorial/cases?status=all"), (partner, "/partner/cases"))
+
+    def counts():
+        return [count_queries(db, lambda c=c, p=p: c.get(p)) for c, p in pages]
+
+    make_case(status="submitted", partner="TRAFFIC")
+    db.session.expire_all()
+    few = counts()
+    for acronym in ("WCO", "BRS", "OPCW", "INTERPOL", "TRAFFIC"):  # each a partner to load
+        make_case(status="submitted", partner=acronym)
+    db.session.expire_all()  # nothing already loaded may hide a query per row
+    assert counts() == few
