@@ -5,6 +5,7 @@ a message beside its field, and the form keeps everything that was typed."""
 import re
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     HiddenField,
     RadioField,
@@ -17,6 +18,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from casebank.auth.forms import MultiCheckboxField
 from casebank.models.vocab import (
+    AccessLevel,
     CitesAppendix,
     CommodityCategory,
     ControlPoint,
@@ -26,6 +28,7 @@ from casebank.models.vocab import (
     QuantityUnit,
     TransportMode,
 )
+from casebank.services.cases.attachments import ATTACHMENT_KINDS
 from casebank.services.cases.editing import FORM_FIELDS
 from casebank.services.cases.workflow import PUBLISH_CHOICES
 from casebank.services.catalogue import all_conventions
@@ -205,6 +208,24 @@ class AssignForm(FlaskForm):
 class RestoreForm(FlaskForm):
     version = HiddenField(default="0")
     restore = SubmitField("Restore as a new revision")
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField("File", description="Photo or X-ray image (JPEG, PNG), or a document "
+                     "(PDF, DOCX, ODT, plain text).")  # fmt: skip
+    title = StringField("Title", validators=[Optional(), Length(max=200)])
+    kind = SelectField(
+        "What it is",
+        choices=[(k.value, k.label) for k in ATTACHMENT_KINDS],
+        validate_choice=False,
+    )
+    access_level = SelectField(
+        "Who may read it",
+        choices=AccessLevel.choices(),
+        default=AccessLevel.RESTRICTED.value,
+        validate_choice=False,
+    )
+    upload = SubmitField("Attach")
 
 
 class NewCaseForm(CaseStudyForm):

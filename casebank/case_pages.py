@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from casebank.auth.permissions import can_view_case, current_user
 from casebank.case_forms import (
+    AttachmentForm,
     CaseStudyForm,
     MessageForm,
     RestoreForm,
@@ -15,7 +16,14 @@ from casebank.case_forms import (
 )
 from casebank.extensions import db
 from casebank.models import CaseStudy
-from casebank.services.cases import conversation, editing, revisions, submission, workflow
+from casebank.services.cases import (
+    attachments,
+    conversation,
+    editing,
+    revisions,
+    submission,
+    workflow,
+)
 
 
 def case_or_404(reference, may=can_view_case):
@@ -87,6 +95,20 @@ def post(case, form, user, internal=False):
     return True
 
 
+def attach(case, form, user):
+    """Attach the posted file; None with the errors on the form's fields when refused."""
+    upload = form.file.data
+    data, filename = (upload.read(), upload.filename) if upload else (b"", "")
+    try:
+        return attachments.attach(
+            case, user, data, filename, form.title.data, form.kind.data, form.access_level.data
+        )
+    except attachments.AttachmentInvalid as invalid:
+        for name, messages in invalid.errors.items():
+            form[name].errors = [*form[name].errors, *messages]
+        return None
+
+
 def page_context(case, user, **extra):
     """The pieces of a case page: history, conversation, the transitions allowed now."""
     return {
@@ -97,6 +119,8 @@ def page_context(case, user, **extra):
         "transition_form": TransitionForm(formdata=None),
         "message_form": MessageForm(formdata=None),
         "restore_form": RestoreForm(formdata=None, version=str(case.version)),
+        "attachments": attachments.attachments_of(case),
+        "attachment_form": AttachmentForm(formdata=None),
         "transition_errors": {},
         "findings": {},
         "conflict": None,

@@ -15,6 +15,7 @@ from casebank.auth import permissions
 from casebank.auth.permissions import ENDPOINT_RULES, LOGIN_FIRST
 from casebank.models import AccessRequest, CaseStudy, Document, User
 from casebank.services import accounts, documents
+from casebank.services.cases import attachments
 from tests.auth_actions import ROLE_USERS, ROLES
 from tests.factories import join_partner, make_case
 
@@ -50,7 +51,11 @@ def example_args(db):
     )
     on_risk = {"document_id": risk.id}
     join_partner("TRAFFIC")  # the test partner's own organisation's draft
-    on_case = {"reference": make_case(status="draft", partner="TRAFFIC").reference}
+    own_case = make_case(status="draft", partner="TRAFFIC")
+    on_case = {"reference": own_case.reference}
+    photo = attachments.attach(
+        own_case, partner, b"A note.\n", "note.txt", "Note", "other", "restricted"
+    )
     partner_case_pages = ("case_page", "edit_case", "transition", "post_message", "compare")
     editorial_case_pages = ("case_review", "save_case", "case_transition", "case_message",
                             "assign_case", "compare_revisions")  # fmt: skip
@@ -77,6 +82,8 @@ def example_args(db):
         **{f"partner.{name}": on_case for name in partner_case_pages},
         **{f"editorial.{name}": on_case for name in editorial_case_pages},
         "editorial.restore_revision": {**on_case, "number": 1},
+        "partner.attach_file": on_case,
+        "partner.download_attachment": {**on_case, "document_id": photo.id},
     }
 
 

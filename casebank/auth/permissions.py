@@ -158,6 +158,8 @@ ENDPOINT_RULES = {
     "partner.transition": is_partner,
     "partner.post_message": is_partner,
     "partner.compare": is_partner,
+    "partner.attach_file": is_partner,
+    "partner.download_attachment": is_partner,
     "editorial.case_queue": is_editor,
     "editorial.new_case": is_editor,
     "editorial.case_review": is_editor,

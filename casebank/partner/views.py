@@ -1,6 +1,6 @@
 """Partner views: parse the form, call the case services (through case_pages), render."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from casebank import case_pages
@@ -9,9 +9,11 @@ from casebank.auth.permissions import (
     has_organisation,
     is_case_submitter,
 )
-from casebank.case_forms import CaseStudyForm, MessageForm, TransitionForm
+from casebank.case_forms import AttachmentForm, CaseStudyForm, MessageForm, TransitionForm
+from casebank.downloads import file_response
 from casebank.partner import bp
-from casebank.services.cases import queue
+from casebank.services import documents
+from casebank.services.cases import attachments, queue
 
 
 def page(case, status=200, **extra):
@@ -93,3 +95,21 @@ def compare(reference):
         "cases/compare.html", case=case, first=first, second=second, changes=changes,
         back=url_for("partner.case_page", reference=case.reference),
     )  # fmt: skip
+
+
+@bp.post("/cases/<reference>/attachments")
+def attach_file(reference):
+    case = case_pages.case_or_404(reference, can_revise_submission)
+    form = AttachmentForm()
+    if form.validate_on_submit() and case_pages.attach(case, form, current_user):
+        flash("File attached. The editors publish it with the case study.", "success")
+        return redirect(url_for("partner.case_page", reference=case.reference))
+    return page(case, 400, attachment_form=form)
+
+
+@bp.get("/cases/<reference>/attachments/<int:document_id>")
+def download_attachment(reference, document_id):
+    case = case_pages.case_or_404(reference, is_case_submitter)
+    document = attachments.attachment(case, document_id) or abort(404)
+    documents.record_access("restricted.document.download", document)
+    return file_response(document)
