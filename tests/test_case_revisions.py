@@ -4,7 +4,7 @@ field and word by word, an earlier one can be restored, and a stale save loses n
 import pytest
 from sqlalchemy import select, text
 
-from casebank.models import CaseRevision
+from casebank.models import CaseRevision, CaseStudy
 from casebank.services.case_transfer import ImportRejected, import_cases
 from casebank.services.cases import editing, revisions
 from casebank.services.cases.editing import CaseInvalid, EditConflict
@@ -24,6 +24,14 @@ def test_an_import_records_a_revision_and_another_import_a_second(db):
     assert numbers == [2, 1]
     assert revisions.revision(case, 2).record["title"] == "A better title"
     assert revisions.revision(case, 1).change_note == "Imported."
+
+
+def test_importing_the_same_record_again_keeps_the_latest_revision(db):
+    record = case_record(status="published")
+    import_cases([record])
+    import_cases([record])
+    case = db.session.scalar(select(CaseStudy).filter_by(reference=record["reference"]))
+    assert case.version == 1 and len(revisions.revisions_of(case)) == 1
 
 
 def test_a_rejected_import_writes_no_revision(db):
@@ -73,7 +81,8 @@ def test_a_case_under_review_must_stay_complete(db):
 def test_a_save_records_who_when_and_why(db):
     case = make_case(status="published")
     editor = role_user("editor")
-    editing.save_case(case, form_record(case, court=None), editor, 1, note="Typo in the title")
+    record = form_record(case, title="Ivory tusks in a timber container at Mombasa")
+    editing.save_case(case, record, editor, 1, note="Typo in the title")
     latest = revisions.revisions_of(case)[0]
     assert (latest.number, latest.author_id, latest.change_note) == (
         2,

@@ -140,20 +140,33 @@ def save_case(case, record, user, version, note=None):
 
 
 def write_record(case, data, user, note=None):
-    """Put validated data on case and keep the result as its next revision; flushes."""
+    """Put validated data on case and keep the result as its next revision; flushes. A save
+    that changes nothing (an import of the same file again) keeps the latest revision."""
     apply_record(case, data)
-    case.version = (case.version or 0) + 1
     db.session.flush()
+    record = revision_record(case)
+    latest = latest_revision(case)
+    if latest is not None and latest.record == record:
+        return latest
+    case.version = (case.version or 0) + 1
     revision = CaseRevision(
         case_study=case,
         number=case.version,
         author_id=user.id if user is not None else None,
         change_note=(note or "").strip() or None,
-        record=revision_record(case),
+        record=record,
     )
     db.session.add(revision)
     db.session.flush()
     return revision
+
+
+def latest_revision(case):
+    if not case.version:
+        return None
+    return db.session.scalar(
+        select(CaseRevision).filter_by(case_study_id=case.id, number=case.version)
+    )
 
 
 def apply_record(case, data):
