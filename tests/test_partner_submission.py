@@ -2,6 +2,7 @@
 beside their fields and nothing typed is lost, submitting checks the whole case, and the
 editors are told; a partner without an organisation is told why it cannot submit."""
 
+import pytest
 from sqlalchemy import select
 
 from casebank.mail import outbox_messages
@@ -139,3 +140,27 @@ def test_the_history_shows_what_changed(auth, client, db):
     post_from(client, edit, edit, {"title": "Better words", "version": "1"})
     html = client.get(f"/partner/cases/{case.reference}/compare?from=1&to=2").get_data(as_text=True)
     assert "<del>First words</del>" in html and "<ins>Better words</ins>" in html
+
+
+BAD_INPUTS = [
+    ("quantity", "1e20"),  # more than the column holds: PostgreSQL would refuse the write
+    ("estimated_value", "99999999999999999999"),
+    ("fine_amount", "-1"),
+    ("quantity", "NaN"),
+    ("seizure_date", "2021-02-30"),
+    ("custodial_months", "9" * 30),
+    ("title", "x" * 100000),
+    ("hs_codes", "abc"),
+    ("conventions", "<script>"),
+    ("source_urls", "javascript:alert(1)"),
+    ("country", "Kenya"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_INPUTS)
+def test_every_bad_input_is_a_message_beside_its_field(auth, client, db, name, value):
+    join_partner("TRAFFIC")
+    auth.login("partner")
+    response = auth.post_form("/partner/cases/new", form_fields(**{name: value}))
+    assert response.status_code == 400
+    assert f'id="{name}-error"' in response.get_data(as_text=True)
