@@ -87,9 +87,7 @@ def amount():
     return fields.Decimal(
         allow_none=True,
         load_default=None,
-        validate=validate.Range(
-            min=0, max=LARGEST_AMOUNT, error="Give a number from 0 to 9,999,999,999,999."
-        ),
+        validate=validate.Range(min=0, max=LARGEST_AMOUNT),
     )
 
 
