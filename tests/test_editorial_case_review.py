@@ -214,3 +214,11 @@ def test_the_queue_and_the_partner_list_load_in_a_bounded_number_of_queries(auth
         make_case(status="submitted", partner=acronym)
     db.session.expire_all()  # nothing already loaded may hide a query per row
     assert counts() == few
+
+
+def test_an_unknown_partner_makes_the_secretariats_own_case(auth, client, db):
+    auth.login("editor")
+    response = auth.post_form("/editorial/cases/new", {**form_fields(), "partner": "W\x00CO"})
+    assert response.status_code == 302
+    reference = response.location.rsplit("/", 1)[1]
+    assert db.session.scalar(db.select(CaseStudy).filter_by(reference=reference)).partner is None

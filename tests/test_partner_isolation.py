@@ -93,3 +93,9 @@ def test_partners_and_officers_do_not_reach_the_editorial_pages(auth, client, ot
         assert client.get(f"/editorial/cases/{other_case.reference}").status_code == 404
         assert client.get("/editorial/cases").status_code == 404
         auth.logout()
+
+
+def test_a_reference_with_a_nul_character_is_simply_missing(auth, client):
+    join_partner("TRAFFIC")
+    auth.login("partner")
+    assert client.get("/partner/cases/CB%00X").status_code == 404

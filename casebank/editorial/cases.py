@@ -54,11 +54,12 @@ def case_queue():
 @bp.route("/cases/new", methods=["GET", "POST"])
 def new_case():
     form = NewCaseForm()
+    partners = {p.acronym: p for p in db.session.scalars(select(Partner).order_by(Partner.name))}
     form.partner.choices = [("", "None (the secretariat's own)")] + [
-        (p.acronym, p.name) for p in db.session.scalars(select(Partner).order_by(Partner.name))
+        (acronym, p.name) for acronym, p in partners.items()
     ]
     if form.validate_on_submit():
-        partner = db.session.scalar(select(Partner).filter_by(acronym=form.partner.data or ""))
+        partner = partners.get(form.partner.data)  # anything else: the secretariat's own
         case = case_pages.create(form, current_user, partner)
         if case is not None:
             flash(f"Draft {case.reference} saved.", "success")
