@@ -44,9 +44,12 @@ def test_an_editor_claims_a_case(auth, client):
     case = make_case(status="submitted")
     auth.login("editor")
     editor = role_user("editor")
+    page = client.get(review(case)).get_data(as_text=True)
+    assert f'name="editor_id" value="{editor.id}"' in page and "Claim: I review it" in page
     data = {"editor_id": str(editor.id)}
     assert post_from(client, review(case), f"{review(case)}/assign", data).status_code == 302
     assert case.assigned_editor == editor
+    assert "Claim: I review it" not in client.get(review(case)).get_data(as_text=True)
     mine = client.get("/editorial/cases?mine=1").get_data(as_text=True)
     assert case.reference in mine
 
@@ -222,3 +225,11 @@ def test_an_unknown_partner_makes_the_secretariats_own_case(auth, client, db):
     assert response.status_code == 302
     reference = response.location.rsplit("/", 1)[1]
     assert db.session.scalar(db.select(CaseStudy).filter_by(reference=reference)).partner is None
+
+
+def test_only_an_editor_can_be_assigned(auth, client):
+    case = make_case(status="submitted")
+    auth.login("editor")
+    data = {"editor_id": str(role_user("officer").id)}
+    assert post_from(client, review(case), f"{review(case)}/assign", data).status_code == 400
+    assert case.assigned_editor is None
