@@ -81,7 +81,9 @@ def move(case, form, user):
                 case, name, user, reason=form.reason.data, access_level=form.access_level.data
             )
     except workflow.TransitionRefused:
-        abort(404)
+        # The user sees the case (case_or_404 ran first): say why, e.g. a stale second tab.
+        status = case.status.label
+        return False, {"transition": [f"Not possible now: the case study is {status}."]}, {}
     except workflow.TransitionInvalid as invalid:
         return False, invalid.errors, {}
     return True, {}, {}

@@ -233,3 +233,13 @@ def test_only_an_editor_can_be_assigned(auth, client):
     data = {"editor_id": str(role_user("officer").id)}
     assert post_from(client, review(case), f"{review(case)}/assign", data).status_code == 400
     assert case.assigned_editor is None
+
+
+def test_a_transition_from_a_stale_page_says_why_it_did_nothing(auth, client):
+    case = make_case(status="in_review")
+    auth.login("editor")
+    data = {"transition": "publish", "access_level": "public"}
+    assert post_from(client, review(case), f"{review(case)}/transition", data).status_code == 302
+    again = post_from(client, review(case), f"{review(case)}/transition", data)
+    html = again.get_data(as_text=True)
+    assert again.status_code == 400 and "Not possible now: the case study is Published" in html

@@ -107,7 +107,8 @@ def test_the_partner_cannot_publish_its_own_case(auth, client, db):
     auth.login("partner")
     page = f"/partner/cases/{case.reference}"
     data = {"transition": "publish", "access_level": "public"}
-    assert post_from(client, page, f"{page}/transition", data).status_code == 404
+    response = post_from(client, page, f"{page}/transition", data)
+    assert response.status_code == 400 and "Not possible now" in response.get_data(as_text=True)
     assert case.status == "in_review"
 
 
