@@ -14,4 +14,4 @@ RUN pip install -c requirements.lock . \
 USER casebank
 EXPOSE 8000
 # Migrations run before the server starts, never create_all.
-CMD ["sh", "-c", "flask --app app db upgrade && flask --app app casebank load-reference && flask --app app casebank extract-text && flask --app app casebank reindex --if-missing && exec gunicorn --bind 0.0.0.0:8000 --workers 3 --access-logfile - app:app"]
+CMD ["sh", "-c", "flask --app app db upgrade && flask --app app casebank load-reference && flask --app app casebank extract-text && flask --app app casebank reindex --if-missing && exec gunicorn -c config/gunicorn.py app:app"]

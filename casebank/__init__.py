@@ -5,7 +5,10 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from casebank.access_log import install_werkzeug_filter
+from casebank.request_numbers import register_converters
 from config import load_config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -16,25 +19,43 @@ def create_app(config_name=None, overrides=None):
     app.config.from_object(load_config(config_name))
     app.config.update(overrides or {})
     app.config["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    register_logging(app)
+    register_converters(app)  # before any route is added: they bind their converters then
+    install_werkzeug_filter()  # the development server's access log: paths without queries
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = behind_proxies(app.wsgi_app, app.config["PROXY_COUNT"])
     return app
+
+
+def register_logging(app):
+    from casebank.app_logging import register_logging as register
+
+    register(app)
+
+
+def behind_proxies(wsgi_app, count):
+    """The client's address and scheme from the headers of `count` trusted proxies."""
+    return ProxyFix(wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app):
     from casebank import models, search  # noqa: F401 - tables to migrate; index outbox events
     from casebank.auth.permissions import enforce_endpoint_rule
     from casebank.auth.security import init_security
-    from casebank.auth.sessions import register_session_timeouts
+    from casebank.auth.sessions import register_sessions
     from casebank.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
+    with app.app_context():
+        event.listen(db.engine, "connect", lock_timeouts(app.config["DATABASE_BUSY_TIMEOUT"]))
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     # Order matters: end stale sessions, then apply access rules, then check CSRF tokens,
     # so a visitor without access gets the same 404 whatever they send.
-    register_session_timeouts(app)
+    register_sessions(app)
     app.before_request(enforce_endpoint_rule)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -42,9 +63,12 @@ def register_extensions(app):
 
     @app.after_request
     def commit_request(response):
-        # Services only flush; a request that succeeded commits its work once, here.
+        # Services only flush; a request that succeeded commits its work once, here. A failed
+        # one rolls back here, so the session store's own write afterwards carries nothing else.
         if response.status_code < 400:
             db.session.commit()
+        else:
+            db.session.rollback()
         return response
 
 
@@ -79,15 +103,31 @@ def register_template_helpers(app):
 @event.listens_for(Engine, "connect")
 def sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: enforce foreign keys like PostgreSQL; let SQLAlchemy own transactions so
-    savepoints work (the pysqlite driver's own transaction handling breaks them); WAL and a
-    busy timeout so the web server and a CLI command can work on one database at once."""
+    savepoints work (the pysqlite driver's own transaction handling breaks them); WAL (kept in
+    the file) so the web server and a CLI command can read while the other writes."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def lock_timeouts(seconds):
+    """A connect listener: wait this long for another writer's lock, then fail (errors.py
+    answers 503). Every new connection of the app's engine gets it."""
+    milliseconds = int(seconds * 1000)
+
+    def on_connect(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor.execute(f"PRAGMA busy_timeout={milliseconds}")
+        else:
+            cursor.execute(f"SET lock_timeout = {milliseconds}")
+            dbapi_connection.commit()
+        cursor.close()
+
+    return on_connect
 
 
 @event.listens_for(Engine, "begin")

@@ -1,9 +1,18 @@
-"""Error answers: a friendly HTML page, or JSON for machine clients (/api/, /healthz)."""
+"""Error answers: a friendly HTML page, or JSON for machine clients (/api/, /healthz).
+A database that stays busy (locked by another writer, unreachable) answers 503, not 500."""
 
 import logging
+import sqlite3
 
 from flask import current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/healthz")
@@ -29,12 +38,56 @@ def too_large(error):
     )
 
 
+# SQLite's words for "another connection holds the lock" (its other errors are our bugs).
+SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+RETRY_AFTER_SECONDS = 5
+
+
+def database_is_busy(error):
+    """Locked by another writer past the busy timeout, or the server unreachable or overloaded:
+    worth trying again in a moment."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.OperationalError):
+        return str(error.orig).startswith(SQLITE_BUSY)
+    # psycopg: lock and statement timeouts, deadlocks, refused or dropped connections, a
+    # server shutting down or out of resources are all OperationalError.
+    return True
+
+
+def busy():
+    log.warning("database busy on %s %s: answered 503", request.method, request.path)
+    message = "The case bank is busy; try again in a moment."
+    body, status = render_error(ServiceUnavailable(message))
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def database_busy(error):
+    if database_is_busy(error):
+        return busy()
+    return unexpected(error)
+
+
+def server_error(error):
+    """An exception outside the view (an after_request commit) reaches Flask's handlers as
+    InternalServerError, the exception inside."""
+    if database_is_busy(error.original_exception):
+        return busy()
+    return render_error(error)
+
+
+def unexpected(error):
+    # Never show the exception: its text could carry data the visitor may not see.
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return render_error(InternalServerError())
+
+
 def register_errorhandlers(app):
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(RequestEntityTooLarge, too_large)
-
-    @app.errorhandler(Exception)
-    def unexpected(error):
-        # Never show the exception: its text could carry data the visitor may not see.
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return render_error(InternalServerError())
+    app.register_error_handler(InternalServerError, server_error)
+    app.register_error_handler(OperationalError, database_busy)
+    app.register_error_handler(PoolTimeout, database_busy)
+    app.register_error_handler(Exception, unexpected)

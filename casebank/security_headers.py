@@ -21,6 +21,13 @@ def never_cache(response):
     return response
 
 
+def never_cache_private(response):
+    """after_request of Flask-Security's pages (login, 2FA, reset). Its own CACHE_CONTROL
+    setting is off: it sets each directive to True, which Werkzeug writes "private=True"."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def register_security_headers(app):
     @app.after_request
     def add_security_headers(response):

@@ -82,6 +82,17 @@ def db(request, app):
 
 
 @pytest.fixture(autouse=True)
+def session_app_security(app):
+    """Flask-Security has one Security object per process, and init_app() on a test's second
+    app (another encryption key: other TOTP and recovery-code secrets) reconfigures it; give
+    it back to the session's app after each test."""
+    security = app.extensions["security"]
+    saved = dict(vars(security))
+    yield
+    vars(security).update(saved)
+
+
+@pytest.fixture(autouse=True)
 def fresh_rate_limits(app):
     """Each test starts with empty rate-limit counters (tests log in often)."""
     with app.app_context():

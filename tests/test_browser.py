@@ -170,7 +170,8 @@ def test_officer_enrols_two_factor_and_reads_a_restricted_case(live_server, page
         "Restricted case study: for vetted enforcement officers only"
     ).is_visible()
     page.get_by_role("button", name="Log out").click()
-    assert page.get_by_role("link", name="Log in").is_visible()
+    # Waits for the page after logout (is_visible() would look at whatever is loaded now).
+    page.get_by_role("link", name="Log in").wait_for(state="visible", timeout=10_000)
     assert page.console_errors == []
 
 

@@ -184,12 +184,17 @@ def test_search_follows_publication_and_withdrawal(db, users):
     assert references(search(WORD)) == []
 
 
-def test_the_public_page_follows_the_workflow(client, users):
+def test_the_public_page_follows_the_workflow(client, db, users):
+    # Each step commits (a savepoint here): a refused request rolls back what is not committed.
     case = make_case(status="in_review", partner="TRAFFIC")
+    db.session.commit()
     assert client.get(f"/cases/{case.reference}").status_code == 404
     move_case(case, "publish", access_level="public")
+    db.session.commit()
     assert client.get(f"/cases/{case.reference}").status_code == 200
     move_case(case, "unpublish")
+    db.session.commit()
     assert client.get(f"/cases/{case.reference}").status_code == 404
     move_case(case, "reopen", "reject")
+    db.session.commit()
     assert client.get(f"/cases/{case.reference}").status_code == 404

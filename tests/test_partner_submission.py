@@ -165,3 +165,20 @@ def test_every_bad_input_is_a_message_beside_its_field(auth, client, db, name, v
     response = auth.post_form("/partner/cases/new", form_fields(**{name: value}))
     assert response.status_code == 400
     assert f'id="{name}-error"' in response.get_data(as_text=True)
+
+
+def test_personal_data_in_a_public_field_asks_for_confirmation(auth, client, db):
+    join_partner("TRAFFIC")
+    narrative = "The driver, Mr Daniel Kimani, declared the crates as machine parts."
+    case = make_case(status="draft", partner="TRAFFIC", narrative=narrative)
+    db.session.commit()  # the first answer below is a 400, which rolls back what is not
+    auth.login("partner")
+    page = f"/partner/cases/{case.reference}"
+    response = post_from(client, page, f"{page}/transition", {"transition": "submit"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and case.status == "draft"
+    assert "Possible personal data in public fields" in html and "Daniel Kimani" in html
+    assert "Move it to the restricted notes" in html
+    data = {"transition": "submit", "confirmed": "yes"}
+    assert post_from(client, page, f"{page}/transition", data).status_code == 302
+    assert case.status == "submitted"

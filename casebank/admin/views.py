@@ -9,9 +9,18 @@ from sqlalchemy import select
 
 from casebank.admin import bp
 from casebank.auth.audit_trail import audit_request
-from casebank.auth.forms import AuditFilterForm, DecisionForm, UserForm
+from casebank.auth.forms import (
+    AccountActiveForm,
+    AuditFilterForm,
+    DecisionForm,
+    EndSessionForm,
+    UserForm,
+    UserPartnerForm,
+)
+from casebank.auth.sessions import live_sessions
 from casebank.extensions import db
 from casebank.models import AccessRequest, AuditEvent, User
+from casebank.request_numbers import page_number
 from casebank.services import accounts, audit
 
 # Role changes need a password entered in the last few minutes (re-authentication).
@@ -59,7 +68,16 @@ def users():
 def user(user_id):
     account = db.get_or_404(User, user_id)
     form = UserForm(roles=[r.name for r in account.roles])
-    return render_template("admin/user.html", account=account, form=form)
+    partner_form = UserPartnerForm(partner=account.partner.acronym if account.partner else "")
+    return render_template(
+        "admin/user.html",
+        account=account,
+        form=form,
+        sessions_form=EndSessionForm(),
+        active_form=AccountActiveForm(),
+        session_count=len(live_sessions(account)),
+        partner_form=partner_form,
+    )
 
 
 @bp.post("/users/<int:user_id>")
@@ -78,6 +96,47 @@ def update_user(user_id):
     return redirect(url_for("admin.user", user_id=account.id))
 
 
+@bp.post("/users/<int:user_id>/sessions/end")
+def end_user_sessions(user_id):
+    account = db.get_or_404(User, user_id)
+    if not EndSessionForm().validate_on_submit():
+        abort(400)
+    ended = accounts.end_all_sessions(account, actor=current_user)
+    flash(f"{ended} session(s) of {account.email} ended.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/active")
+@auth_required(**FRESH)
+def set_user_active(user_id):
+    account = db.get_or_404(User, user_id)
+    form = AccountActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        accounts.set_active(account, bool(form.reactivate.data), actor=current_user)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        state = "active" if account.active else "deactivated; their sessions were ended"
+        flash(f"The account of {account.email} is {state}.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/partner")
+@auth_required(**FRESH)
+def set_user_partner(user_id):
+    """Which partner organisation's unpublished case studies the user works on: an access
+    change like a role, so it needs a fresh password too."""
+    account = db.get_or_404(User, user_id)
+    form = UserPartnerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    accounts.set_partner(account, form.partner.partner, actor=current_user)
+    flash(f"Partner organisation of {account.email} saved.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
 def audit_query(form):
     """The audit events the filter form selects (invalid filters are shown, not applied)."""
     form.validate()
@@ -92,7 +151,7 @@ def audit_query(form):
 def audit_log():
     form = AuditFilterForm(request.args)
     query = audit_query(form).order_by(None).order_by(AuditEvent.id.desc())
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50,
+    page = db.paginate(query, page=page_number(request.args), per_page=50,
                        error_out=False)  # fmt: skip
     return render_template("admin/audit.html", form=form, pagination=page)
 

@@ -7,6 +7,7 @@ Denials answer 404, like a page that does not exist, except that an anonymous vi
 for an account page is sent to log in.
 """
 
+import ipaddress
 import logging
 
 from flask import Blueprint, abort, redirect, request, url_for
@@ -45,6 +46,23 @@ def is_editor(user):
 
 def is_admin(user):
     return user.is_authenticated and user.has_role("admin")
+
+
+def can_read_health_details(user):
+    """/healthz details (what the database and the indexes hold) are for the machine itself,
+    e.g. a container health check, and for admins. A request relayed by a proxy on the same
+    machine comes from loopback too, so one carrying forwarding headers is not trusted."""
+    if is_admin(user):
+        return True
+    forwarded = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    return not forwarded and is_loopback(request.remote_addr)
+
+
+def is_loopback(address):
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False
 
 
 # Flask-Security's own pages: logging in and recovering must work for anonymous visitors;
@@ -128,14 +146,18 @@ ENDPOINT_RULES = {
     "account.request_access": anyone,
     "account.request_sent": anyone,
     "account.profile": authenticated,
+    "account.end_session": authenticated,
     "admin.access_requests": is_admin,
     "admin.access_request": is_admin,
     "admin.decide_access_request": is_admin,
     "admin.users": is_admin,
     "admin.user": is_admin,
     "admin.update_user": is_admin,
+    "admin.end_user_sessions": is_admin,
+    "admin.set_user_active": is_admin,
     "admin.audit_log": is_admin,
     "admin.audit_export": is_admin,
+    "admin.set_user_partner": is_admin,
     "restricted.home": is_officer,
     "restricted.case_list": is_officer,
     "restricted.case_detail": is_officer,
@@ -191,6 +213,9 @@ def rule_for(endpoint):
 
 def deny(rule):
     user = current_user()
+    # The path only: a query string may hold an officer's search words (ASVS 5.0 16.3.2).
+    who = f"user {user.id}" if user.is_authenticated else "an anonymous visitor"
+    log.warning("denied %s %s to %s (%s)", request.method, request.path, who, rule.__name__)
     if not user.is_authenticated and rule in LOGIN_FIRST and request.method == "GET":
         # Only the path goes into next=, and only for pages of this site.
         return redirect(url_for("security.login", next=request.full_path.rstrip("?")))

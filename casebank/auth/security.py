@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
+from flask import current_app
 from flask_security import LoginForm, Security, SQLAlchemyUserDatastore, Totp
 from passlib.totp import TOTP, AppWallet
 
@@ -14,6 +15,7 @@ from casebank.crypto import Keyring, key_id
 from casebank.extensions import db
 from casebank.mail import CasebankMailUtil
 from casebank.models import Role, User
+from casebank.security_headers import never_cache_private
 
 
 class CasebankUserDatastore(SQLAlchemyUserDatastore):
@@ -30,6 +32,21 @@ user_datastore = CasebankUserDatastore(db, User, Role)
 
 # How long an invitation or a password-reset link works (one use: it dies with the password).
 LINK_VALIDITY = timedelta(hours=48)
+
+
+class InvalidEmail(ValueError):
+    """An address the login form would refuse; the message says why."""
+
+
+def login_email(email):
+    """The address normalised as the login form takes it, by Flask-Security's own validator
+    (SECURITY_EMAIL_VALIDATOR_ARGS), so no account is made that could never log in."""
+    try:
+        return current_app.extensions["security"]._mail_util.validate(email)
+    except ValueError as error:
+        # Flask-Security's message is generic; email_validator's, which it wraps, says why.
+        reason = str(error.__context__ or error)
+        raise InvalidEmail(f"{email} is not a valid e-mail address: {reason}") from None
 
 
 def derived_secret(master, purpose):
@@ -114,16 +131,21 @@ def security_settings(config):
         "SECURITY_POST_LOGIN_VIEW": "/",
         "SECURITY_POST_LOGOUT_VIEW": "/",
         "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": True,
+        "SECURITY_CACHE_CONTROL": None,  # malformed; init_security sets a well-formed one
     }
 
 
 def init_security(app):
     from casebank.auth.audit_trail import connect_account_signals
+    from casebank.auth.lockout import connect_lockout_signals
 
     for key, value in security_settings(app.config).items():
         app.config.setdefault(key, value)
     security.init_app(app, user_datastore)
+    # The blueprint is registered by now; add to its after_request functions the same way.
+    app.after_request_funcs.setdefault("security", []).append(never_cache_private)
     connect_account_signals(app)
+    connect_lockout_signals(app)
 
 
 # The custom classes must be given to the constructor: init_app ignores them.

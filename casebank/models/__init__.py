@@ -13,7 +13,8 @@ from casebank.models.document import (
 from casebank.models.index_outbox import IndexOutbox
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
-from casebank.models.user import AccessRequest, Role, RoleName, User, roles_users
+from casebank.models.user import AccessRequest, LoginThrottle, Role, RoleName, User, roles_users
+from casebank.models.user_session import StoredSession, UserSession
 
 __all__ = [
     "AccessRequest",
@@ -27,8 +28,11 @@ __all__ = [
     "risk_indicator_conventions",
     "risk_indicator_hs_codes",
     "Role",
+    "LoginThrottle",
     "RoleName",
     "User",
+    "UserSession",
+    "StoredSession",
     "roles_users",
     "Convention",
     "HSCode",

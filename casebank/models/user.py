@@ -4,10 +4,10 @@ Roles: officer (vetted enforcement officer), partner (member of a partner organi
 editor and admin (secretariat). A user may hold several.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask_security import RoleMixin, UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,11 +15,6 @@ from casebank.extensions import db
 from casebank.models.case_study import utc_now, vocabulary
 from casebank.models.partner import Partner
 from casebank.models.vocab import RequestStatus, RoleName
-
-# Failed logins before the account locks; each further failure doubles the lock.
-LOCK_AFTER_FAILURES = 5
-FIRST_LOCK = timedelta(minutes=1)
-LONGEST_LOCK = timedelta(hours=24)
 
 roles_users = Table(
     "roles_users",
@@ -66,22 +61,26 @@ class User(db.Model, UserMixin):
     # Restricted access ends on this date unless an admin re-vets the officer.
     restricted_access_until: Mapped[date | None]
     access_reminder_sent_at: Mapped[datetime | None]
+    # Account-wide failed logins (every address) since failed_logins_since, a rolling day;
+    # past the limit the whole account locks until locked_until (casebank/auth/lockout.py).
     failed_logins: Mapped[int] = mapped_column(default=0)
+    failed_logins_since: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     def track_failed_authn(self, auth_type, tfa=False):
-        """Flask-Security hook: count the failure; lock for a doubling delay past the limit."""
+        """Flask-Security hook: a password or 2FA code failed (it also signals the audit log)."""
+        from casebank.auth import lockout
+
         super().track_failed_authn(auth_type, tfa)
-        self.failed_logins += 1
-        over = self.failed_logins - LOCK_AFTER_FAILURES
-        if over >= 0:
-            self.locked_until = utc_now() + min(FIRST_LOCK * 2**over, LONGEST_LOCK)
-        db.session.commit()  # the failed login's rollback must not undo the count
+        lockout.record_failure(self)
+        db.session.commit()  # the count must stand even if the request ends in an error
 
     def is_locked(self, form_error=None):
         """Flask-Security hook, called after the password was checked."""
-        locked = self.locked_until is not None and self.locked_until > utc_now()
+        from casebank.auth import lockout
+
+        locked = lockout.is_locked(self)
         if locked and form_error is not None:
             # The same words as a wrong password: a lock must not confirm a right one.
             from flask_security.utils import get_message
@@ -120,6 +119,9 @@ class AccessRequest(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     country: Mapped[str] = mapped_column(String(2))
     role_wanted: Mapped[RoleName] = mapped_column(vocabulary(RoleName))
+    # The organisation a request for the partner role names; approval gives it to the user.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+    partner: Mapped[Partner | None] = relationship()
     justification: Mapped[str] = mapped_column(Text)
     supervisor_contact: Mapped[str] = mapped_column(Text)
     status: Mapped[RequestStatus] = mapped_column(
@@ -131,3 +133,17 @@ class AccessRequest(db.Model):
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins on one account from one client (an IPv4 address or an IPv6 /64)."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("user_id", "client", name="uq_login_throttles_user_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

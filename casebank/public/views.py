@@ -6,6 +6,7 @@ from casebank import search as case_search
 from casebank.auth import permissions
 from casebank.downloads import file_response
 from casebank.public import bp
+from casebank.request_numbers import page_number
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, CaseStudySchema
 from casebank.services import catalogue, documents
 from casebank.services.case_transfer import case_record
@@ -28,7 +29,7 @@ def home():
 @bp.get("/cases")
 def case_list():
     filters = catalogue.CaseFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args)
     pagination = catalogue.list_cases(filters, page, current_app.config["CASES_PER_PAGE"])
     return render_template(
         "public/case_list.html",

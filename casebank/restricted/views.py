@@ -5,6 +5,7 @@ from flask import abort, current_app, render_template, request
 
 from casebank.auth.audit_trail import audit_request
 from casebank.downloads import file_response
+from casebank.request_numbers import page_number
 from casebank.restricted import bp
 from casebank.schemas.case_study import RESTRICTED_CASE_FIELDS, CaseStudySchema
 from casebank.services import catalogue, documents, risk_indicators
@@ -22,7 +23,7 @@ def home():
 @bp.get("/cases")
 def case_list():
     filters = catalogue.CaseFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args)
     per_page = current_app.config["CASES_PER_PAGE"]
     audit_request("restricted.case.list", filters=filters.active(), page=page)
     return render_template(

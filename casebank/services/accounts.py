@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from casebank.auth.audit_trail import audit_request
 from casebank.auth.passwords import password_problems
-from casebank.auth.security import LINK_VALIDITY, user_datastore
+from casebank.auth.security import LINK_VALIDITY, InvalidEmail, login_email, user_datastore
+from casebank.auth.sessions import end_sessions
 from casebank.extensions import db
 from casebank.mail import send_mail
-from casebank.models import AccessRequest, Role, RoleName, User
+from casebank.models import AccessRequest, Partner, Role, RoleName, User
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import RequestStatus
 
@@ -40,13 +41,33 @@ def roles_named(names):
     return roles
 
 
+def partner_named(acronym):
+    """The partner organisation with this acronym (any case); AccountError names the known ones."""
+    wanted = acronym.strip().upper()
+    partners = list(db.session.scalars(select(Partner).order_by(Partner.acronym)))
+    for partner in partners:
+        if partner.acronym.upper() == wanted:
+            return partner
+    known = ", ".join(p.acronym for p in partners) or "none yet"
+    raise AccountError(f"Unknown partner organisation {acronym!r}; known acronyms: {known}.")
+
+
 def vetting_end(today=None):
     return (today or date.today()) + timedelta(days=current_app.config["RESTRICTED_ACCESS_DAYS"])
 
 
-def create_user(email, roles, password=None, name="", organisation="", country=None, actor=None):
-    """An active account; without a password it can only be entered through an invitation."""
-    email = email.strip().lower()
+def create_user(
+    email, roles, password=None, name="", organisation="", country=None, actor=None, partner=None
+):
+    """An active account; without a password it can only be entered through an invitation.
+
+    partner: the user's partner organisation, a Partner or its acronym."""
+    try:
+        email = login_email(email.strip().lower())
+    except InvalidEmail as error:
+        raise AccountError(str(error)) from None
+    if isinstance(partner, str):
+        partner = partner_named(partner)
     if find_user(email):
         raise AccountError(f"An account for {email} already exists.")
     if password is not None:
@@ -60,11 +81,13 @@ def create_user(email, roles, password=None, name="", organisation="", country=N
         organisation=organisation,
         country=country,
         roles=roles_named(roles),
+        partner=partner,
     )
     if RoleName.OFFICER in roles:
         user.restricted_access_until = vetting_end()
     db.session.flush()
-    audit_request("account.created", target=user, actor=actor, roles=sorted(roles))
+    details = {"partner": partner.acronym} if partner else {}
+    audit_request("account.created", target=user, actor=actor, roles=sorted(roles), **details)
     log.info("user %s created with roles %s", user.id, ",".join(sorted(roles)))
     return user
 
@@ -96,9 +119,12 @@ def approve_request(access_request, admin):
             organisation=access_request.organisation,
             country=access_request.country,
             actor=admin,
+            partner=access_request.partner,
         )
     else:
         add_role(user, access_request.role_wanted, actor=admin)
+        if access_request.partner is not None and user.partner != access_request.partner:
+            set_partner(user, access_request.partner, actor=admin)
     decide(access_request, admin, RequestStatus.APPROVED)
     access_request.user_id = user.id
     send_invitation(user)
@@ -162,6 +188,16 @@ def set_roles(user, role_names, actor=None):
     log.info("roles of user %s set to %s", user.id, ",".join(sorted(role_names)))
 
 
+def set_partner(user, partner, actor=None):
+    """Set (a Partner) or clear (None) the user's partner organisation."""
+    before = user.partner.acronym if user.partner else None
+    user.partner = partner
+    db.session.flush()
+    after = partner.acronym if partner else None
+    audit_request("account.partner_changed", target=user, actor=actor, before=before, after=after)
+    log.info("partner of user %s set to %s", user.id, after)
+
+
 def revet(user, actor=None):
     """An admin confirms the officer again: restricted access runs for another period."""
     user.restricted_access_until = vetting_end()
@@ -172,11 +208,42 @@ def revet(user, actor=None):
 
 
 def end_other_sessions(user):
-    """A new uniquifier invalidates every session of the user; keep the current one alive."""
+    """End every session of the user but the current request's own (when it is theirs).
+
+    The session registry does the ending; a new uniquifier also voids anything else keyed on
+    it (Flask-Security's tokens), so the current session is logged in again under the new one.
+    """
+    end_sessions(user, keep_current=True)
     user_datastore.set_uniquifier(user)
     db.session.flush()
     if current_user and current_user.is_authenticated and current_user.id == user.id:
         login_user(user)
+
+
+def end_all_sessions(user, actor=None):
+    """An admin ends every session of the user at once; returns how many there were."""
+    ended = end_sessions(user)
+    db.session.flush()
+    audit_request("account.sessions_ended", target=user, actor=actor, sessions=ended)
+    log.info("all %s sessions of user %s ended by %s", ended, user.id, actor and actor.id)
+    return ended
+
+
+def set_active(user, active, actor=None):
+    """Deactivate (the account cannot log in and its sessions end) or reactivate an account."""
+    if not active and actor is not None and actor.id == user.id:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.active == active:
+        return
+    if active:
+        user_datastore.activate_user(user)
+    else:
+        user_datastore.deactivate_user(user)
+        end_sessions(user)
+    db.session.flush()
+    action = "account.reactivated" if active else "account.deactivated"
+    audit_request(action, target=user, actor=actor)
+    log.info("user %s %s by %s", user.id, action.split(".")[1], actor and actor.id)
 
 
 def officers_to_remind(today=None):

@@ -1,7 +1,7 @@
 """case workflow: revisions, messages, version, assigned editor; drafts may be incomplete
 
 Revision ID: 9f8492218d9c
-Revises: 68cbc8e96633
+Revises: b7e4c2a9d1f3
 Create Date: 2026-12-02 17:34:20.863360
 
 case_revisions keeps every save of a case study (its record sealed like the case's free text);
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "9f8492218d9c"
-down_revision = "68cbc8e96633"
+down_revision = "b7e4c2a9d1f3"
 branch_labels = None
 depends_on = None
 

@@ -22,7 +22,6 @@ from casebank.schemas.case_study import (
     CASE_FIELDS,
     INTERNAL_FIELDS,
     LIST_FIELDS,
-    PUBLIC_CASE_FIELDS,
     CaseStudySchema,
 )
 
@@ -231,15 +230,6 @@ def plain_text(value):
 def form_record(case):
     record = revision_record(case)
     return {f: record.get(f) for f in FORM_FIELDS}
-
-
-def public_text(case):
-    """The text of every field the public will read, for the personal-data check."""
-    record = revision_record(case)
-    public = (f for f in PUBLIC_CASE_FIELDS if f in record and f != "reference")
-    texts = {f: record[f] for f in public if isinstance(record[f], str)}
-    texts.update({f: "\n".join(record[f]) for f in ("agencies",) if record.get(f)})
-    return texts
 
 
 def changes_since(case, version):

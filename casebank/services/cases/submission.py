@@ -2,20 +2,13 @@
 workflow's submit transition."""
 
 from casebank.services.cases import workflow
-from casebank.services.cases.editing import public_text
-
-
-def check_public_text(fields):
-    """The personal-data check: {field: [finding, ...]} for fields whose text (a dict of field
-    name -> text, the fields the public will read) names persons, ID numbers, phones, e-mail
-    addresses or vehicle plates. This is the hook for
-    casebank.services.cases.personal_data.find_personal_data (built separately): until it is
-    wired in here, nothing is found."""
-    return {}
+from casebank.services.cases.editing import revision_record
+from casebank.services.cases.personal_data import check_case
 
 
 def personal_data_findings(case):
-    return check_public_text(public_text(case))
+    """{field: [Finding]} for the public fields that look personal ({} when none do)."""
+    return check_case(revision_record(case))
 
 
 def submit(case, user, confirmed=False):

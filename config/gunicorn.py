@@ -1,0 +1,8 @@
+"""gunicorn settings for casebank (the Docker image: `gunicorn -c config/gunicorn.py app:app`)."""
+
+bind = "0.0.0.0:8000"
+workers = 3
+accesslog = "-"
+# The path without its query (U), never the request line (r), the query (q) or the referrer
+# (f): they carry what people searched for, and the access log is not encrypted.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s "%(a)s"'

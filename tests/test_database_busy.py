@@ -1,0 +1,123 @@
+"""A database that stays busy (locked by another writer) answers 503 "try again in a moment"
+with Retry-After, as a page or JSON under /api/, never 500. SQLite connections use WAL and a
+busy timeout, set on every connection."""
+
+import re
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from casebank import create_app
+from casebank.errors import database_busy
+from casebank.extensions import db
+from casebank.services.audit import CHAIN_LOCK_KEY
+from tests.auth_actions import csrf_token
+
+pytestmark = pytest.mark.no_db  # the lock is held on a connection of its own, for real
+
+
+@pytest.fixture
+def impatient_app(app):
+    """A second app on the suite's database that waits 0.2 s for a lock, not 15."""
+    impatient = create_app("testing", {"DATABASE_BUSY_TIMEOUT": 0.2})
+    yield impatient
+    with impatient.app_context():
+        db.engine.dispose()
+
+
+def database_url(app):
+    return make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+@contextmanager
+def held_lock(app):
+    """Another process's writer holding the database (SQLite) or the audit chain's lock
+    (PostgreSQL) until the block ends."""
+    url = database_url(app)
+    if url.get_backend_name() == "sqlite":
+        holder = sqlite3.connect(url.database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(False)) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (CHAIN_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            holder.execute("SELECT pg_advisory_unlock(%s)", (CHAIN_LOCK_KEY,))
+
+
+def test_a_login_while_another_writer_holds_the_database_answers_503(app, impatient_app):
+    client = impatient_app.test_client()
+    # The form is fetched before the lock: its CSRF token lives in the server-side session.
+    token = csrf_token(client.get("/account/login").get_data(as_text=True))
+    form = {"csrf_token": token, "email": "nobody@casebank.example.org", "password": "Wrong-1234"}
+    with held_lock(app):
+        response = client.post("/account/login", data=form)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.mimetype == "text/html"
+    assert "try again in a moment" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "message", ["database is locked", "canceling statement due to lock timeout"]
+)
+def test_api_requests_get_the_busy_answer_in_json(app, message):
+    error = OperationalError("UPDATE users", {}, sqlite3.OperationalError(message))
+    if "lock timeout" in message:
+        from psycopg.errors import LockNotAvailable
+
+        error = OperationalError("UPDATE users", {}, LockNotAvailable(message))
+    with app.test_request_context("/api/v1/search"):
+        body, status, headers = database_busy(error)
+    assert status == 503 and headers["Retry-After"]
+    assert "try again in a moment" in body.get_json()["message"]
+
+
+def test_other_database_errors_stay_500(app):
+    error = OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
+    with app.test_request_context("/cases"):
+        response = database_busy(error)
+    assert response[1] == 500
+
+
+def test_sqlite_connections_use_wal_and_wait_for_locks(app):
+    if database_url(app).get_backend_name() != "sqlite":
+        pytest.skip("SQLite settings")
+    with app.app_context():
+        for _ in range(2):  # each new connection, not only the first
+            with db.engine.connect() as connection:
+                assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+                assert connection.scalar(text("PRAGMA busy_timeout")) == 15000
+            db.engine.dispose()
+    # WAL is a property of the file, kept when other programs open it.
+    assert (
+        sqlite3.connect(database_url(app).database).execute("PRAGMA journal_mode").fetchone()[0]
+        == "wal"
+    )
+
+
+def test_postgresql_connections_time_out_on_locks(app):
+    if database_url(app).get_backend_name() != "postgresql":
+        pytest.skip("PostgreSQL settings")
+    with app.app_context(), db.engine.connect() as connection:
+        assert re.fullmatch(r"15s|15000ms", connection.scalar(text("SHOW lock_timeout")))
+
+
+def test_a_page_whose_session_cannot_be_stored_while_busy_is_still_served(app, impatient_app):
+    with held_lock(app):
+        response = impatient_app.test_client().get("/account/login")
+    if database_url(app).get_backend_name() == "sqlite":
+        assert response.status_code == 200  # read, rendered; only the new session was not kept
+    assert response.status_code != 500

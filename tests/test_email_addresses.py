@@ -1,0 +1,47 @@
+"""One e-mail validator: the command line (and every account the service creates) accepts
+exactly the addresses the login form accepts (Flask-Security's, SECURITY_EMAIL_VALIDATOR_ARGS)."""
+
+import pytest
+
+from casebank.auth.security import user_datastore
+from casebank.services import accounts
+from tests.auth_actions import PASSWORD
+
+ADDRESSES = [
+    ("jane.doe@customs.example.org", True),
+    ("officer@kra.go.ke", True),
+    ("x@sec.test", False),  # a special-use domain
+    ("someone@localhost", False),
+    ("two..dots@customs.example.org", False),
+    ("no-at-sign.example.org", False),
+]
+
+
+def cli_create(runner, email):
+    return runner.invoke(
+        args=["casebank", "user", "create", email, "--role", "partner", "--password-stdin"],
+        input=f"{PASSWORD}\n",
+    )
+
+
+def can_log_in(auth, client, email):
+    auth.login(email=email)
+    return client.get("/account/").status_code == 200
+
+
+@pytest.mark.parametrize(("email", "valid"), ADDRESSES)
+def test_the_command_line_and_the_login_form_agree(runner, auth, client, db, email, valid):
+    result = cli_create(runner, email)
+    created = result.exit_code == 0
+    if not created:  # an account made past the service: can it log in at all?
+        user_datastore.create_user(email=email, password=accounts.hash_password(PASSWORD), roles=[])
+        db.session.commit()
+    assert created == can_log_in(auth, client, email) == valid, result.output
+
+
+def test_the_command_line_says_why_an_address_is_refused(runner):
+    result = cli_create(runner, "x@sec.test")
+    assert result.exit_code == 1
+    assert "x@sec.test" in result.output
+    assert "special-use or reserved name" in result.output
+    assert accounts.find_user("x@sec.test") is None
