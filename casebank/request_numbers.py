@@ -40,6 +40,12 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def is_id(number):
+    """Whether a row can have this id: ask before handing a number from a form or a query to
+    the database, which refuses one beyond its column (that answered 500)."""
+    return isinstance(number, int) and 0 < number <= LARGEST_ID
+
+
 def register_converters(app):
     app.url_map.converters["int"] = DatabaseIdConverter
 

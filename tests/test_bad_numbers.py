@@ -63,3 +63,33 @@ def test_a_page_that_is_no_number_shows_the_first_page(auth, client, role, path)
     for value in ["", "abc", "-1", "0", "1.5"]:
         url = f"{path}{'&' if '?' in path else '?'}page={value}"
         assert client.get(url).status_code == 200, url
+
+
+def test_numbers_out_of_range_in_the_case_pages_forms_and_queries(auth, client, db):
+    """Revision numbers in compare links, the version a form carries and the editor to assign:
+    a number no row can have is a missing revision, a stale version or no such editor."""
+    from tests.case_pages_helpers import post_from
+    from tests.factories import join_partner, make_case
+
+    join_partner("TRAFFIC")
+    case = make_case(status="draft", partner="TRAFFIC")
+    db.session.commit()
+    auth.login("partner")
+    for number in HUGE + [-(2**64)]:
+        for side in ("from", "to"):
+            url = f"/partner/cases/{case.reference}/compare?{side}={number}"
+            assert client.get(url).status_code == 200, url
+    auth.logout()
+    auth.login("editor")
+    page = f"/editorial/cases/{case.reference}"
+    for number in [*HUGE, 2**31 - 1]:  # the last: an id a row can have, but none has
+        url = f"{page}/compare?from={number}"
+        assert client.get(url).status_code == 200, url
+        response = post_from(client, page, f"{page}/assign", {"editor_id": str(number)})
+        assert response.status_code == 400, number
+        response = post_from(client, page, f"{page}/revisions/1/restore", {"version": number})
+        assert response.status_code == 302, number
+        assert "changed since you opened it" in client.get(page).get_data(as_text=True)
+        response = post_from(client, page, page, {"title": "Overwritten", "version": number})
+        assert response.status_code == 409, number
+    assert case.assigned_editor is None and case.title != "Overwritten" and case.version == 1

@@ -18,6 +18,7 @@ from casebank.case_forms import (
 from casebank.editorial import bp
 from casebank.extensions import db
 from casebank.models import Partner, User
+from casebank.request_numbers import is_id
 from casebank.services.cases import editing, queue, revisions
 from casebank.services.catalogue import all_conventions
 
@@ -117,7 +118,9 @@ def assign_case(reference):
     if not form.validate_on_submit():
         abort(400)
     editor_id = request.form.get("editor_id", type=int)
-    editor = db.session.get(User, editor_id) if editor_id else None
+    editor = db.session.get(User, editor_id) if is_id(editor_id) else None
+    if editor_id and editor is None:  # no such user (an id no row can hold included)
+        abort(400)
     try:
         queue.assign(case, editor, current_user)
     except queue.AssignmentRefused:

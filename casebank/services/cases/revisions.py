@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from casebank.extensions import db
 from casebank.models import CaseRevision
+from casebank.request_numbers import is_id
 from casebank.services.cases.editing import FORM_FIELDS, REVISED_FIELDS, save_case
 
 # Text longer than this is compared word by word; shorter values as a whole.
@@ -42,6 +43,10 @@ def revisions_of(case):
 
 
 def revision(case, number):
+    """Revision `number` of case, or None (a number no row can hold, from a link or a form,
+    is simply missing: the database would refuse it)."""
+    if not is_id(number):
+        return None
     return db.session.scalar(select(CaseRevision).filter_by(case_study_id=case.id, number=number))
 
 
