@@ -198,3 +198,21 @@ def test_the_public_page_follows_the_workflow(client, db, users):
     move_case(case, "reopen", "reject")
     db.session.commit()
     assert client.get(f"/cases/{case.reference}").status_code == 404
+
+
+def test_an_assigned_editor_who_is_an_editor_no_longer_gets_no_mail(db, users):
+    """The case's editor lost the role (left the secretariat, became an officer): the
+    submitter's reasons go to the editors, not to that address."""
+    from casebank.services.accounts import roles_named
+
+    former = make_partner_user("former.editor@casebank.example.org")
+    former.roles = roles_named(["editor"])
+    case = make_case(status="draft", partner="TRAFFIC")
+    case.assigned_editor = former
+    former.roles = roles_named(["officer"])
+    db.session.flush()
+    before = len(outbox_messages())
+    workflow.apply(case, "withdraw", users["submitter"], reason="The court sealed the file.")
+    mails = [m.read_text() for m in outbox_messages()[before:]]
+    assert not any("former.editor@" in m for m in mails)
+    assert any("To: editor@casebank.example.org" in m for m in mails)

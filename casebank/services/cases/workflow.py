@@ -210,9 +210,11 @@ def organisation_addresses(case):
 
 
 def editor_addresses(case):
-    """The assigned editor, or every editor while nobody has claimed the case."""
-    if case.assigned_editor is not None and case.assigned_editor.active:
-        return [case.assigned_editor.email]
+    """The assigned editor, or every editor while nobody has claimed the case (or its editor
+    is one no longer: deactivated, or the role taken away)."""
+    editor = case.assigned_editor
+    if editor is not None and editor.active and permissions.is_case_editor(editor, case):
+        return [editor.email]
     query = select(User.email).where(
         User.active.is_(True), User.roles.any(Role.name == RoleName.EDITOR)
     )
