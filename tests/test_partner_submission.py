@@ -7,8 +7,10 @@ from sqlalchemy import select
 
 from casebank.mail import outbox_messages
 from casebank.models import CaseStudy
+from casebank.services.cases import workflow
+from tests.auth_actions import csrf_token
 from tests.case_pages_helpers import form_fields, post_from
-from tests.factories import join_partner, make_case, move_case
+from tests.factories import join_partner, make_case, move_case, role_user
 
 
 def latest_case(db):
@@ -182,3 +184,22 @@ def test_personal_data_in_a_public_field_asks_for_confirmation(auth, client, db)
     data = {"transition": "submit", "confirmed": "yes"}
     assert post_from(client, page, f"{page}/transition", data).status_code == 302
     assert case.status == "submitted"
+
+
+def test_a_save_from_a_page_opened_before_submission_keeps_what_was_typed(auth, client, db):
+    """The edit page was open in a second tab when the case was submitted (or an editor moved
+    it on): saving it changes nothing, says why, and gives the typed text back."""
+    join_partner("TRAFFIC")
+    case = make_case(status="draft", partner="TRAFFIC")
+    auth.login("partner")
+    edit = f"/partner/cases/{case.reference}/edit"
+    token = csrf_token(client.get(edit).get_data(as_text=True))
+    workflow.apply(case, "submit", role_user("partner"))
+    db.session.commit()
+    fields = {**form_fields(), "csrf_token": token, "version": str(case.version)}
+    fields["narrative"] = "Three paragraphs typed with care about the quokkavine consignment."
+    response = client.post(edit, data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "quokkavine" in html and "no longer be edited" in html and "Submitted" in html
+    assert "quokkavine" not in (case.narrative or "") and case.status == "submitted"

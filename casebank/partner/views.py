@@ -51,17 +51,24 @@ def case_page(reference):
 
 @bp.route("/cases/<reference>/edit", methods=["GET", "POST"])
 def edit_case(reference):
-    case = case_pages.case_or_404(reference, can_revise_submission)
+    case = case_pages.case_or_404(reference, is_case_submitter)
+    # A save from a page opened before the case was submitted (a second tab, an editor who
+    # moved it on) is refused with the typed text given back, not a 404 that loses it.
+    locked = not can_revise_submission(current_user, case)
+    if locked and request.method == "GET":
+        abort(404)
     form = CaseStudyForm() if request.method == "POST" else case_pages.edit_form(case)
     conflict = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not locked:
         saved, conflict = case_pages.save(form, case, current_user)
         if saved:
             flash("Saved.", "success")
             return redirect(url_for("partner.edit_case", reference=case.reference))
-    status = 400 if form.is_submitted() else 200
-    page_ = render_template("partner/edit.html", form=form, case=case, conflict=conflict)
-    return page_, (409 if conflict else status)
+    status = 409 if conflict or locked else 400 if form.is_submitted() else 200
+    page_ = render_template(
+        "partner/edit.html", form=form, case=case, conflict=conflict, locked=locked
+    )
+    return page_, status
 
 
 @bp.post("/cases/<reference>/transition")
