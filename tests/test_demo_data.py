@@ -194,3 +194,10 @@ def test_loading_the_demo_again_leaves_an_editors_work_alone(db):
     load_demo()
     db.session.refresh(case)
     assert case.status == WorkflowStatus.IN_REVIEW
+
+
+def test_the_editors_review_page_shows_the_request_from_the_secretariat(auth, client):
+    auth.login(role="editor")
+    page = client.get("/editorial/cases/CB-2010-001").get_data(as_text=True)
+    assert "court decision" in page
+    assert "casebank ·" in page  # a message without an author is the secretariat's
