@@ -184,6 +184,7 @@ def test_personal_data_in_a_public_field_asks_for_confirmation(auth, client, db)
     # Each finding leads to its field in the form, which has an element of that id.
     assert f'href="{page}/edit#narrative"' in html
     assert 'id="narrative"' in client.get(f"{page}/edit").get_data(as_text=True)
+    assert html.count('value="submit"') == 1  # one submit button: "Confirm and submit"
     data = {"transition": "submit", "confirmed": "yes"}
     assert post_from(client, page, f"{page}/transition", data).status_code == 302
     assert case.status == "submitted"
