@@ -205,3 +205,12 @@ def test_the_number_of_proxies_to_trust_is_a_setting(app):
     assert isinstance(proxied.wsgi_app, ProxyFix) and proxied.wsgi_app.x_for == 1
     with proxied.app_context():
         database.engine.dispose()
+
+
+def test_rate_limits_count_an_ipv6_64_as_one_client(at):
+    answers = [
+        at(f"2001:db8:9:9::{n + 1:x}").login(email=f"n{n}@example.org", password=WRONG).status_code
+        for n in range(21)
+    ]
+    assert answers[:20] == [200] * 20
+    assert answers[20] == 429
