@@ -19,6 +19,7 @@ def create_app(config_name=None, overrides=None):
     app.config.from_object(load_config(config_name))
     app.config.update(overrides or {})
     app.config["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    register_logging(app)
     register_converters(app)  # before any route is added: they bind their converters then
     install_werkzeug_filter()  # the development server's access log: paths without queries
     register_extensions(app)
@@ -30,6 +31,12 @@ def create_app(config_name=None, overrides=None):
     return app
 
 
+def register_logging(app):
+    from casebank.app_logging import register_logging as register
+
+    register(app)
+
+
 def behind_proxies(wsgi_app, count):
     """The client's address and scheme from the headers of `count` trusted proxies."""
     return ProxyFix(wsgi_app, x_for=count, x_proto=count)
@@ -39,7 +46,7 @@ def register_extensions(app):
     from casebank import models, search  # noqa: F401 - tables to migrate; index outbox events
     from casebank.auth.permissions import enforce_endpoint_rule
     from casebank.auth.security import init_security
-    from casebank.auth.sessions import register_session_timeouts
+    from casebank.auth.sessions import register_sessions
     from casebank.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -48,7 +55,7 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     # Order matters: end stale sessions, then apply access rules, then check CSRF tokens,
     # so a visitor without access gets the same 404 whatever they send.
-    register_session_timeouts(app)
+    register_sessions(app)
     app.before_request(enforce_endpoint_rule)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -56,9 +63,12 @@ def register_extensions(app):
 
     @app.after_request
     def commit_request(response):
-        # Services only flush; a request that succeeded commits its work once, here.
+        # Services only flush; a request that succeeded commits its work once, here. A failed
+        # one rolls back here, so the session store's own write afterwards carries nothing else.
         if response.status_code < 400:
             db.session.commit()
+        else:
+            db.session.rollback()
         return response
 
 

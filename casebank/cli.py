@@ -1,5 +1,5 @@
 """`flask casebank ...` commands: reference and demo data, documents' text, import/export,
-accounts, audit log, keys and the search index."""
+accounts, audit log, keys, sessions and the search index."""
 
 import os
 import sys
@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from casebank import search
+from casebank.auth.sessions import purge_ended
 from casebank.extensions import db
 from casebank.models import RoleName
 from casebank.models.encrypted import current_keyring
@@ -180,6 +181,13 @@ def remind_expiring_command():
     """E-mail officers whose restricted access ends within the reminder window."""
     reminded = committed(accounts.send_expiry_reminders)
     click.echo(f"Reminded {len(reminded)} officer(s).")
+
+
+@casebank.command("purge-sessions")
+def purge_sessions_command():
+    """Delete timed-out sessions (run it daily, e.g. from cron; they are refused anyway)."""
+    rows, stored = committed(purge_ended)
+    click.echo(f"Purged {rows} timed-out session(s) and {stored} expired stored session(s).")
 
 
 @casebank.group("audit")

@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check()
 
 
@@ -30,11 +31,21 @@ class BaseConfig:
     CASES_PER_PAGE = 20
     HSTS = False
     SECRET_KEY_DEFAULT = None
-    # Sessions: restricted roles time out after 30 idle minutes; everyone after 12 hours.
+    # Sessions: restricted roles time out after 30 idle minutes, others after 2 hours; every
+    # session after 12 hours.
     IDLE_TIMEOUT_RESTRICTED = timedelta(minutes=30)
     IDLE_TIMEOUT = timedelta(hours=2)
     ABSOLUTE_TIMEOUT = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Sessions live on the server (auth/session_store.py); the cookie holds a random id only.
+    # __Host- makes browsers refuse it unless Secure, Path=/ and without Domain.
+    SESSION_COOKIE_NAME = "__Host-casebank_session"
+    SESSION_KEY_PREFIX = "casebank:session:"
+    SESSION_ID_LENGTH = 32
+    # Store a session only when it changes, not on every request.
+    SESSION_REFRESH_EACH_REQUEST = False
+    # A session's last_seen_at is written at most this often (idle timeouts are in minutes).
+    SESSION_SEEN_INTERVAL = timedelta(minutes=1)
     RATELIMIT_HEADERS_ENABLED = True
     # A moving window: a fixed one lets an attacker spend two budgets across a minute boundary.
     RATELIMIT_STRATEGY = "moving-window"
@@ -48,6 +59,9 @@ class BaseConfig:
         self.INDEX_DIR = self.DATA_DIR / "index"
         self.FILE_STORE_DIR = self.DATA_DIR / "files"
         self.REDIS_URL = env.get("CASEBANK_REDIS_URL")
+        self.LOG_LEVEL = env.get("CASEBANK_LOG_LEVEL", "INFO").upper()
+        if self.LOG_LEVEL not in LOG_LEVELS:
+            raise ConfigError(f"CASEBANK_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         # Proxies in front that set X-Forwarded-For/-Proto; 0 trusts no such header. Login
         # throttling and rate limits count per client address, so set it behind a proxy.
         self.PROXY_COUNT = int(env.get("CASEBANK_PROXY_COUNT", "0"))
@@ -77,6 +91,7 @@ class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
     DEBUG = False  # the Werkzeug debugger must never be reachable, even on a laptop
     SESSION_COOKIE_SECURE = False  # served over plain http://127.0.0.1 by `make run`
+    SESSION_COOKIE_NAME = "casebank_session"  # __Host- needs Secure, so https
     SECRET_KEY_DEFAULT = DEV_SECRET_KEY
 
     def __init__(self, environ=None):

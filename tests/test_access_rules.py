@@ -48,6 +48,7 @@ def example_args(db):
         "guide.txt",
     )
     on_risk = {"document_id": risk.id}
+    db.session.commit()  # a refused request rolls back what is not committed (a savepoint here)
     return {
         "static": {"filename": "css/site.css"},
         "security.static": {"filename": "js/base64.js"},
@@ -59,6 +60,9 @@ def example_args(db):
         "admin.decide_access_request": {"request_id": request.id},
         "admin.user": {"user_id": partner.id},
         "admin.update_user": {"user_id": partner.id},
+        "admin.end_user_sessions": {"user_id": partner.id},
+        "admin.set_user_active": {"user_id": partner.id},
+        "account.end_session": {"handle": "not-a-session-handle"},
         "public.document_detail": {"document_id": public_document.id},
         "public.document_download": {"document_id": public_document.id},
         "restricted.risk_indicator_detail": on_risk,
@@ -144,3 +148,13 @@ def test_a_pending_request_is_visible_only_in_administration(auth, client, db):
     page = client.get(f"/admin/access-requests/{args['admin.access_request']['request_id']}")
     assert "A. Applicant" in page.get_data(as_text=True)
     assert db.session.get(AccessRequest, args["admin.access_request"]["request_id"])
+
+
+def test_a_denied_request_is_logged_without_its_query_string(auth, client, caplog):
+    auth.login("partner")
+    with caplog.at_level("WARNING", logger="casebank.auth.permissions"):
+        response = client.get("/restricted/cases?q=secret-words")
+    assert response.status_code == 404
+    partner = accounts.find_user(ROLE_USERS["partner"][0])
+    assert f"denied GET /restricted/cases to user {partner.id} (is_officer)" in caplog.text
+    assert "secret-words" not in caplog.text

@@ -187,6 +187,7 @@ def test_case_page_shows_no_editorial_bookkeeping(client, db):
 
 def test_published_case_appears_once_published(client, db):
     case = make_case(status="draft")
+    db.session.commit()  # a refused request (the 404 below) rolls back uncommitted work
     assert client.get(f"/cases/{case.reference}").status_code == 404
     case.status = "published"
     db.session.flush()

@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from casebank.admin import bp
 from casebank.auth.audit_trail import audit_request
-from casebank.auth.forms import AuditFilterForm, DecisionForm, UserForm
+from casebank.auth.forms import (
+    AccountActiveForm,
+    AuditFilterForm,
+    DecisionForm,
+    EndSessionForm,
+    UserForm,
+)
+from casebank.auth.sessions import live_sessions
 from casebank.extensions import db
 from casebank.models import AccessRequest, AuditEvent, User
 from casebank.request_numbers import page_number
@@ -60,7 +67,14 @@ def users():
 def user(user_id):
     account = db.get_or_404(User, user_id)
     form = UserForm(roles=[r.name for r in account.roles])
-    return render_template("admin/user.html", account=account, form=form)
+    return render_template(
+        "admin/user.html",
+        account=account,
+        form=form,
+        sessions_form=EndSessionForm(),
+        active_form=AccountActiveForm(),
+        session_count=len(live_sessions(account)),
+    )
 
 
 @bp.post("/users/<int:user_id>")
@@ -76,6 +90,33 @@ def update_user(user_id):
     else:
         accounts.set_roles(account, form.roles.data, actor=current_user)
         flash(f"Roles of {account.email} saved; their other sessions were ended.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+def end_user_sessions(user_id):
+    account = db.get_or_404(User, user_id)
+    if not EndSessionForm().validate_on_submit():
+        abort(400)
+    ended = accounts.end_all_sessions(account, actor=current_user)
+    flash(f"{ended} session(s) of {account.email} ended.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/active")
+@auth_required(**FRESH)
+def set_user_active(user_id):
+    account = db.get_or_404(User, user_id)
+    form = AccountActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        accounts.set_active(account, bool(form.reactivate.data), actor=current_user)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        state = "active" if account.active else "deactivated; their sessions were ended"
+        flash(f"The account of {account.email} is {state}.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 

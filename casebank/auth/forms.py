@@ -75,6 +75,17 @@ class UserForm(FlaskForm):
     revet = SubmitField("Confirm vetting for another period")
 
 
+class EndSessionForm(FlaskForm):
+    """One button: its CSRF token is the whole content (ending a session, or all of them)."""
+
+    end = SubmitField("End session")
+
+
+class AccountActiveForm(FlaskForm):
+    deactivate = SubmitField("Deactivate account")
+    reactivate = SubmitField("Reactivate account")
+
+
 class AuditFilterForm(FlaskForm):
     """GET filters of the audit log; no CSRF (it changes nothing)."""
 

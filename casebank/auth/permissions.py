@@ -94,12 +94,15 @@ ENDPOINT_RULES = {
     "account.request_access": anyone,
     "account.request_sent": anyone,
     "account.profile": authenticated,
+    "account.end_session": authenticated,
     "admin.access_requests": is_admin,
     "admin.access_request": is_admin,
     "admin.decide_access_request": is_admin,
     "admin.users": is_admin,
     "admin.user": is_admin,
     "admin.update_user": is_admin,
+    "admin.end_user_sessions": is_admin,
+    "admin.set_user_active": is_admin,
     "admin.audit_log": is_admin,
     "admin.audit_export": is_admin,
     "restricted.home": is_officer,
@@ -137,6 +140,9 @@ def rule_for(endpoint):
 
 def deny(rule):
     user = current_user()
+    # The path only: a query string may hold an officer's search words (ASVS 5.0 16.3.2).
+    who = f"user {user.id}" if user.is_authenticated else "an anonymous visitor"
+    log.warning("denied %s %s to %s (%s)", request.method, request.path, who, rule.__name__)
     if not user.is_authenticated and rule in LOGIN_FIRST and request.method == "GET":
         # Only the path goes into next=, and only for pages of this site.
         return redirect(url_for("security.login", next=request.full_path.rstrip("?")))

@@ -1,9 +1,10 @@
-"""Account pages outside Flask-Security: asking for access, and one's own profile."""
+"""Account pages outside Flask-Security: asking for access, one's own profile and sessions."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from casebank.auth.forms import RequestAccessForm
+from casebank.auth import sessions
+from casebank.auth.forms import EndSessionForm, RequestAccessForm
 from casebank.extensions import limiter
 from casebank.services import accounts
 
@@ -29,4 +30,20 @@ def request_sent():
 
 @bp.get("/")
 def profile():
-    return render_template("account/profile.html", user=current_user)
+    return render_template(
+        "account/profile.html",
+        user=current_user,
+        sessions=sessions.live_sessions(current_user),
+        current_handle=sessions.current_handle(),
+        form=EndSessionForm(),
+    )
+
+
+@bp.post("/sessions/<handle>/end")
+def end_session(handle):
+    if not EndSessionForm().validate_on_submit():
+        abort(400)
+    if not sessions.end_session(current_user, handle):
+        abort(404)  # not one of this user's sessions: the same answer as no such session
+    flash("That session has ended.", "success")
+    return redirect(url_for("account.profile"))

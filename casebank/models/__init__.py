@@ -13,6 +13,7 @@ from casebank.models.index_outbox import IndexOutbox
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
 from casebank.models.user import AccessRequest, LoginThrottle, Role, RoleName, User, roles_users
+from casebank.models.user_session import StoredSession, UserSession
 
 __all__ = [
     "AccessRequest",
@@ -27,6 +28,8 @@ __all__ = [
     "LoginThrottle",
     "RoleName",
     "User",
+    "UserSession",
+    "StoredSession",
     "roles_users",
     "Convention",
     "HSCode",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from casebank.auth.audit_trail import audit_request
 from casebank.auth.passwords import password_problems
 from casebank.auth.security import LINK_VALIDITY, InvalidEmail, login_email, user_datastore
+from casebank.auth.sessions import end_sessions
 from casebank.extensions import db
 from casebank.mail import send_mail
 from casebank.models import AccessRequest, Role, RoleName, User
@@ -175,11 +176,42 @@ def revet(user, actor=None):
 
 
 def end_other_sessions(user):
-    """A new uniquifier invalidates every session of the user; keep the current one alive."""
+    """End every session of the user but the current request's own (when it is theirs).
+
+    The session registry does the ending; a new uniquifier also voids anything else keyed on
+    it (Flask-Security's tokens), so the current session is logged in again under the new one.
+    """
+    end_sessions(user, keep_current=True)
     user_datastore.set_uniquifier(user)
     db.session.flush()
     if current_user and current_user.is_authenticated and current_user.id == user.id:
         login_user(user)
+
+
+def end_all_sessions(user, actor=None):
+    """An admin ends every session of the user at once; returns how many there were."""
+    ended = end_sessions(user)
+    db.session.flush()
+    audit_request("account.sessions_ended", target=user, actor=actor, sessions=ended)
+    log.info("all %s sessions of user %s ended by %s", ended, user.id, actor and actor.id)
+    return ended
+
+
+def set_active(user, active, actor=None):
+    """Deactivate (the account cannot log in and its sessions end) or reactivate an account."""
+    if not active and actor is not None and actor.id == user.id:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.active == active:
+        return
+    if active:
+        user_datastore.activate_user(user)
+    else:
+        user_datastore.deactivate_user(user)
+        end_sessions(user)
+    db.session.flush()
+    action = "account.reactivated" if active else "account.deactivated"
+    audit_request(action, target=user, actor=actor)
+    log.info("user %s %s by %s", user.id, action.split(".")[1], actor and actor.id)
 
 
 def officers_to_remind(today=None):

@@ -1,7 +1,7 @@
 """login throttles: failed logins per (account, client address); account-wide failures per day
 
 Revision ID: a3c9e51f7d20
-Revises: 68cbc8e96633
+Revises: 3c5e8a1f2b7d
 Create Date: 2026-12-02 18:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a3c9e51f7d20"
-down_revision = "68cbc8e96633"
+down_revision = "3c5e8a1f2b7d"
 branch_labels = None
 depends_on = None
 
