@@ -4,6 +4,7 @@ busy timeout, set on every connection."""
 
 import re
 import sqlite3
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
@@ -14,15 +15,17 @@ from casebank import create_app
 from casebank.errors import database_busy
 from casebank.extensions import db
 from casebank.services.audit import CHAIN_LOCK_KEY
-from tests.auth_actions import AuthActions
+from tests.auth_actions import csrf_token
 
 pytestmark = pytest.mark.no_db  # the lock is held on a connection of its own, for real
 
 
 @pytest.fixture
 def impatient_app(app):
-    """A second app on the suite's database that waits 0.2 s for a lock, not 15."""
-    impatient = create_app("testing", {"DATABASE_BUSY_TIMEOUT": 0.2})
+    """A second app on the suite's database that waits 0.2 s for a lock, not 15, and hands
+    exceptions to its error handlers as in production (testing apps re-raise those that
+    happen after the view, such as saving the session)."""
+    impatient = create_app("testing", {"DATABASE_BUSY_TIMEOUT": 0.2, "PROPAGATE_EXCEPTIONS": False})
     yield impatient
     with impatient.app_context():
         db.engine.dispose()
@@ -32,31 +35,40 @@ def database_url(app):
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
-@pytest.fixture
-def held_lock(app):
+@contextmanager
+def lock_held(app):
     """Another process's writer holding the database (SQLite) or the audit chain's lock
-    (PostgreSQL) until the test ends."""
+    (PostgreSQL)."""
     url = database_url(app)
     if url.get_backend_name() == "sqlite":
         holder = sqlite3.connect(url.database, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
-        yield
-        holder.execute("ROLLBACK")
-        holder.close()
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
         return
     import psycopg
 
     with psycopg.connect(url.set(drivername="postgresql").render_as_string(False)) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (CHAIN_LOCK_KEY,))
-        yield
-        holder.execute("SELECT pg_advisory_unlock(%s)", (CHAIN_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            holder.execute("SELECT pg_advisory_unlock(%s)", (CHAIN_LOCK_KEY,))
 
 
-def test_a_login_while_another_writer_holds_the_database_answers_503(impatient_app, held_lock):
-    browser = AuthActions(impatient_app, impatient_app.test_client())
-    response = browser.post_form(
-        "/account/login", {"email": "nobody@casebank.example.org", "password": "Wrong-Pass-1234"}
-    )
+def test_a_login_while_another_writer_holds_the_database_answers_503(app, impatient_app):
+    client = impatient_app.test_client()
+    page = client.get("/account/login")  # before the lock: the session is stored
+    form = {
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "email": "nobody@casebank.example.org",
+        "password": "Wrong-Pass-1234",
+    }
+    with lock_held(app):
+        response = client.post("/account/login", data=form)
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) > 0
     assert response.mimetype == "text/html"
