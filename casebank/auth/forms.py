@@ -10,10 +10,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casebank import codes
+from casebank.auth.security import InvalidEmail, login_email
 from casebank.models import RoleName
 
 
@@ -29,6 +30,14 @@ def country_choices():
     return select_choices([("", "Choose a country"), *names])
 
 
+def login_address(form, field):
+    """The address the account would log in with: the login form's own validator decides."""
+    try:
+        field.data = login_email(field.data.strip().lower())
+    except InvalidEmail as error:
+        raise ValidationError(str(error)) from None
+
+
 class RequestAccessForm(FlaskForm):
     name = StringField("Full name", validators=[InputRequired(), Length(max=200)])
     organisation = StringField(
@@ -36,7 +45,7 @@ class RequestAccessForm(FlaskForm):
         description="Your customs administration, agency or partner organisation.",
     )  # fmt: skip
     email = EmailField(
-        "Work e-mail", validators=[InputRequired(), Email(), Length(max=254)],
+        "Work e-mail", validators=[InputRequired(), Length(max=254), login_address],
         description="Your official work address; private addresses are not accepted.",
     )  # fmt: skip
     country = SelectField("Country", validators=[InputRequired()])
