@@ -24,24 +24,26 @@ def redis_running():
 def test_two_workers_share_one_login_budget(app, monkeypatch):
     monkeypatch.setenv("CASEBANK_REDIS_URL", "redis://127.0.0.1:6379/15")
     workers = [create_app("testing"), create_app("testing")]
-    assert workers[0].config["RATELIMIT_STORAGE_URI"].startswith("redis://")
-    with workers[0].app_context():
-        limiter.reset()
-    answers = []
-    for attempt in range(12):
-        worker = workers[attempt % 2]
-        attempt = AuthActions(worker, worker.test_client()).post_form(
-            "/account/login", {"email": "x@casebank.example.org", "password": "Wrong-Pass-123"}
-        )
-        answers.append(attempt.status_code)
-    # Each worker alone saw 6 attempts, under the per-account limit of 10 a minute;
-    # together they saw 12, so the shared count refused the last ones.
-    assert 429 in answers[10:]
-    with workers[0].app_context():
-        limiter.reset()
-    for worker in workers:
-        with worker.app_context():
-            db.engine.dispose()  # close its pooled connections now, not at interpreter exit
+    try:
+        assert workers[0].config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+        with workers[0].app_context():
+            limiter.reset()
+        answers = []
+        for attempt in range(12):
+            worker = workers[attempt % 2]
+            attempt = AuthActions(worker, worker.test_client()).post_form(
+                "/account/login", {"email": "x@casebank.example.org", "password": "Wrong-Pass-123"}
+            )
+            answers.append(attempt.status_code)
+        # Each worker alone saw 6 attempts, under the per-account limit of 10 a minute;
+        # together they saw 12, so the shared count refused the last ones.
+        assert 429 in answers[10:]
+    finally:  # a failure here must not leak connections into later tests' warnings
+        with workers[0].app_context():
+            limiter.reset()
+        for worker in workers:
+            with worker.app_context():
+                db.engine.dispose()  # close its pooled connections now, not at interpreter exit
 
 
 def test_without_redis_limits_live_in_memory_in_a_moving_window(app):
