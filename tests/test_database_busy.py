@@ -4,10 +4,10 @@ busy timeout, set on every connection."""
 
 import re
 import sqlite3
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -118,3 +118,40 @@ def test_postgresql_connections_time_out_on_locks(app):
         pytest.skip("PostgreSQL settings")
     with app.app_context(), db.engine.connect() as connection:
         assert re.fullmatch(r"15s|15000ms", connection.scalar(text("SHOW lock_timeout")))
+
+
+def test_a_login_waits_for_a_writer_that_commits_while_it_reads(app, impatient_app):
+    """SQLite in WAL mode: a transaction that read, then writes after another connection
+    committed, fails at once, busy timeout or not. A form post takes the write lock when its
+    transaction begins, so the other writer waits for it instead."""
+    url = database_url(app)
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite's snapshot rule")
+    client = impatient_app.test_client()
+    page = client.get("/account/login")
+    form = {
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "email": "nobody@casebank.example.org",
+        "password": "Wrong-Pass-1234",
+    }
+    other_writer = []
+
+    def write_elsewhere(conn, cursor, statement, parameters, context, executemany):
+        if other_writer or "FROM users" not in statement:
+            return
+        with closing(sqlite3.connect(url.database, timeout=0.1, isolation_level=None)) as other:
+            try:
+                other.execute("UPDATE roles SET description = description")
+                other_writer.append("committed")
+            except sqlite3.OperationalError:
+                other_writer.append("waited")
+
+    with impatient_app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", write_elsewhere)
+    try:
+        response = client.post("/account/login", data=form)
+    finally:
+        event.remove(engine, "after_cursor_execute", write_elsewhere)
+    assert other_writer == ["waited"]
+    assert response.status_code == 200  # the wrong-password page, not 503
