@@ -9,8 +9,10 @@ own access log (config/gunicorn.py uses the path atom, never the request line).
 import logging
 import re
 
-# A path followed by a query, wherever it appears in a log line (request lines, errors).
-PATH_AND_QUERY = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
+# A path followed by a query, wherever it appears in a log line (request lines, errors). The
+# query runs to the next whitespace or end, less a closing quote or punctuation: a quote
+# inside it ("d'ivoire", which browsers send unencoded) does not end it.
+PATH_AND_QUERY = re.compile(r"(/[^\s?\"']*)\?\S*?(?=[\"',;:)\]]*(?:\s|$))")
 
 
 def without_query(text):

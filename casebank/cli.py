@@ -17,6 +17,7 @@ from casebank.services import (
     accounts,
     case_transfer,
     demo,
+    demo_accounts,
     documents,
     key_rotation,
     reference_data,
@@ -146,9 +147,10 @@ def user_commands():
     help="Repeat for several roles.",
 )
 @click.option("--name", default="")
+@click.option("--partner", metavar="ACRONYM", help="The user's partner organisation (WCO, ...).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--invite", is_flag=True, help="No password: e-mail a one-time link instead.")
-def create_user_command(email, roles, name, password_stdin, invite):
+def create_user_command(email, roles, name, partner, password_stdin, invite):
     """Create an account. The password comes from standard input or CASEBANK_NEW_USER_PASSWORD,
     never from an argument (arguments show in process lists and shell history)."""
     password = None
@@ -163,17 +165,44 @@ def create_user_command(email, roles, name, password_stdin, invite):
             )
     try:
         with current_app.test_request_context():  # url_for in the invitation needs a request
-            user = committed(lambda: make_user(email, list(roles), password, name, invite))
+            user = committed(lambda: make_user(email, list(roles), password, name, invite, partner))
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created {user.email} with roles {', '.join(roles)}.")
+    of_partner = f" of {user.partner.acronym}" if user.partner else ""
+    click.echo(f"Created {user.email}{of_partner} with roles {', '.join(roles)}.")
 
 
-def make_user(email, roles, password, name, invite):
-    user = accounts.create_user(email, roles, password=password, name=name, actor=audit_log.SYSTEM)
+def make_user(email, roles, password, name, invite, partner=None):
+    user = accounts.create_user(
+        email, roles, password=password, name=name, actor=audit_log.SYSTEM, partner=partner
+    )
     if invite:
         accounts.send_invitation(user)
     return user
+
+
+@casebank.command("demo-accounts")
+def demo_accounts_command():
+    """Create one account per role for trying casebank (development only); running it again
+    resets them. Prints each password and TOTP secret once."""
+    try:
+        issued = committed(demo_accounts.create_demo_accounts)
+    except demo_accounts.DemoAccountsRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo("Demo accounts (shown once; run demo-accounts again to reset them):")
+    for credentials in issued:
+        account = credentials.account
+        state = "reset" if credentials.reset else "created"
+        of_partner = f" of {account.partner}" if account.partner else ""
+        click.echo(f"\n  {account.role}{of_partner} ({state})")
+        click.echo(f"    e-mail:      {account.email}")
+        click.echo(f"    password:    {credentials.password}")
+        if credentials.totp_secret:
+            click.echo(f"    TOTP secret: {credentials.totp_secret}")
+    click.echo(
+        "\nA TOTP code: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\""
+        "\n(or add the secret to an authenticator app)."
+    )
 
 
 @casebank.command("remind-expiring")

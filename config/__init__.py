@@ -24,7 +24,9 @@ class BaseConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
     WTF_CSRF_ENABLED = True
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: an error's message (and so its log entry) shows the failed SQL without
+    # its values, which hold what people typed (filters, addresses) and restricted text.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # Seconds a statement waits for another writer's lock (SQLite busy_timeout, PostgreSQL
     # lock_timeout) before the request answers 503 "busy, try again in a moment".
     DATABASE_BUSY_TIMEOUT = 15
@@ -42,6 +44,10 @@ class BaseConfig:
     SESSION_COOKIE_NAME = "__Host-casebank_session"
     SESSION_KEY_PREFIX = "casebank:session:"
     SESSION_ID_LENGTH = 32
+    # A session without a login (a form's CSRF token, which is valid for an hour) is kept as
+    # long; the database store purges expired rows every SESSION_PURGE_EVERY new ones.
+    LOGINLESS_SESSION_LIFETIME = timedelta(hours=1)
+    SESSION_PURGE_EVERY = 1000
     # Store a session only when it changes, not on every request.
     SESSION_REFRESH_EACH_REQUEST = False
     # A session's last_seen_at is written at most this often (idle timeouts are in minutes).

@@ -63,6 +63,24 @@ def test_an_officers_search_leaves_no_words_in_any_log(auth, client, caplog):
     assert not carries_words(caplog.records)
 
 
+def test_a_database_error_logs_its_statement_without_the_values(auth, client, caplog, monkeypatch):
+    """An error's log entry (traceback included) names the failed SQL, never its parameters:
+    they hold what people typed (filters, search words, addresses) or restricted text."""
+    from sqlalchemy import text
+
+    from casebank.extensions import db
+    from casebank.services import catalogue
+
+    def failing_filters(args):
+        db.session.execute(text("SELECT no_such_function(:words)"), {"words": args["q"]})
+
+    monkeypatch.setattr(catalogue.CaseFilters, "from_args", staticmethod(failing_filters))
+    with caplog.at_level(logging.DEBUG):
+        assert client.get(f"/cases?{QUERY}").status_code == 500
+    assert "no_such_function" in caplog.text  # the error is logged, with its statement
+    assert "pangolin" not in caplog.text.lower()
+
+
 def test_the_filter_strips_queries_from_a_werkzeug_request_record():
     record = logging.LogRecord(
         "werkzeug", logging.INFO, __file__, 1,
@@ -71,6 +89,31 @@ def test_the_filter_strips_queries_from_a_werkzeug_request_record():
     )  # fmt: skip
     assert PathOnlyRequestLines().filter(record)
     assert record.getMessage().endswith('"GET /restricted/cases HTTP/1.1" 200 -')
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        "GET /search?q=d'ivoire+pangolin HTTP/1.1",  # browsers leave ' unencoded in a query
+        'GET /search?q=a"pangolin HTTP/1.1',  # curl sends what it is given
+        "GET /search?q=pangolin HTTP/1.1",
+    ],
+)
+def test_the_filter_strips_a_query_holding_quotes(request_line):
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '"%s" %s %s', (request_line, "200", "-"), None
+    )
+    assert PathOnlyRequestLines().filter(record)
+    assert record.getMessage() == '"GET /search HTTP/1.1" 200 -'
+
+
+def test_the_filter_strips_a_query_quoted_in_a_message():
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, "bad request '/search?q=pangolin': %s",
+        ("'/cases?country=KE', \"/search?q=pangolin\"",), None,
+    )  # fmt: skip
+    assert PathOnlyRequestLines().filter(record)
+    assert record.getMessage() == "bad request '/search': '/cases', \"/search\""
 
 
 def load_gunicorn_config():
@@ -114,6 +157,24 @@ def test_gunicorn_formats_a_search_request_without_its_words():
     line = config.access_log_format % logger.atoms(Response(), Request(), environ, timedelta(0))
     assert "/search" in line
     assert "pangolin" not in line.lower()
+
+
+def test_gunicorn_error_lines_name_the_path_without_the_query():
+    """A request that fails outside Flask is logged by gunicorn with its URI."""
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    worker = SimpleNamespace(log=Logger(Config()))
+    load_gunicorn_config().post_worker_init(worker)
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    worker.log.error_log.addHandler(handler)
+    worker.log.error_log.propagate = False
+    worker.log.error("Error handling request %s %s", "GET", f"/search?{QUERY}")
+    assert records and records[0].getMessage() == "Error handling request GET /search"
 
 
 def test_the_docker_image_runs_gunicorn_with_that_config():

@@ -1,6 +1,7 @@
 """GET /healthz: up or not for anyone; the database and search index details for requests
 from the machine itself (loopback, not proxied) and for admins."""
 
+import pytest
 from sqlalchemy.exc import OperationalError
 
 from casebank import health
@@ -45,8 +46,19 @@ def test_a_stranger_sees_a_failure_without_its_details(client, monkeypatch):
     assert response.get_json() == {"status": "error"}
 
 
-def test_a_proxied_request_from_loopback_is_a_stranger(client):
-    headers = {"X-Forwarded-For": "203.0.113.9"}
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Forwarded-For": "203.0.113.9"},
+        {"Forwarded": "for=203.0.113.9"},
+        # What proxies set when told to pass only some of it (nginx's X-Real-IP, Via, ...).
+        {"X-Real-IP": "203.0.113.9"},
+        {"Via": "1.1 proxy"},
+        {"X-Forwarded-Proto": "https"},
+        {"X-Forwarded-Host": "casebank.example.org"},
+    ],
+)
+def test_a_proxied_request_from_loopback_is_a_stranger(client, headers):
     response = client.get("/healthz", headers=headers)  # the test client is 127.0.0.1
     assert response.get_json() == {"status": "ok"}
 

@@ -214,3 +214,51 @@ def test_rate_limits_count_an_ipv6_64_as_one_client(at):
     ]
     assert answers[:20] == [200] * 20
     assert answers[20] == 429
+
+
+# --- every step that checks a credential honours the lock ------------------------------------
+
+
+def at_two_factor_step(browser, email):
+    response = browser.post_form("/account/login", {"email": email, "password": PASSWORD})
+    assert "/tf-validate" in response.location
+    return response
+
+
+def right_code(app, email):
+    from tests.auth_actions import totp_code
+
+    return totp_code(app, accounts.find_user(email))
+
+
+def test_a_client_locked_at_the_two_factor_step_cannot_go_on_guessing_codes(app, at):
+    officer = ROLE_USERS["officer"][0]
+    stranger = at(STRANGER_ADDRESS)
+    at_two_factor_step(stranger, officer)
+    for _ in range(lockout.LOCK_AFTER_FAILURES):
+        stranger.post_form("/account/tf-validate", {"code": "000000"})
+    stranger.post_form("/account/tf-validate", {"code": right_code(app, officer)})
+    assert not stranger.is_logged_in()  # locked: even the right code is refused
+
+
+def test_the_account_wide_lock_refuses_the_right_two_factor_code(app, at, db):
+    officer = ROLE_USERS["officer"][0]
+    stranger = at(STRANGER_ADDRESS)
+    at_two_factor_step(stranger, officer)
+    user = accounts.find_user(officer)
+    user.locked_until = utc_now() + lockout.ACCOUNT_LOCK  # others guessed from many clients
+    db.session.commit()
+    response = stranger.post_form("/account/tf-validate", {"code": right_code(app, officer)})
+    assert response.status_code == 200 and "Invalid code" in visible_text(response)
+    assert not stranger.is_logged_in()
+
+
+def test_a_locked_client_cannot_guess_the_password_at_re_authentication(app, at):
+    """A stolen session must not become an unthrottled password oracle (/account/verify)."""
+    thief = at(STRANGER_ADDRESS)
+    thief.login("partner")
+    for _ in range(lockout.LOCK_AFTER_FAILURES):
+        thief.post_form("/account/verify", {"password": WRONG})
+    response = thief.post_form("/account/verify", {"password": PASSWORD})
+    assert response.status_code == 200  # the form again, not the redirect of a success
+    assert "Invalid password" in visible_text(response)

@@ -21,6 +21,7 @@ from casebank.auth.sessions import HANDLE, describe_device
 from casebank.crypto import new_master_key
 from casebank.extensions import db as _db
 from casebank.models import AuditEvent, StoredSession, UserSession
+from casebank.models.case_study import utc_now
 from casebank.services import accounts
 from tests.auth_actions import PASSWORD, ROLE_USERS, AuthActions, csrf_token
 
@@ -173,6 +174,28 @@ def test_an_admin_cannot_deactivate_their_own_account(auth, client, db):
     assert admin.active and is_logged_in(client)
 
 
+def test_a_stale_admin_enters_the_password_again_to_end_a_users_sessions(app, auth, client):
+    officer_browser = second_browser(app, "officer")
+    officer = accounts.find_user(ROLE_USERS["officer"][0])
+    auth.login("admin")
+    make_stale(client)
+    response = auth.post_form(f"/admin/users/{officer.id}/sessions/end", {})
+    assert "/account/verify" in response.location
+    assert f"next=/admin/users/{officer.id}" in response.location
+    assert is_logged_in(officer_browser)
+
+
+def test_a_stale_admin_is_brought_back_to_the_users_page_to_deactivate(app, auth, client):
+    """Not to the POST-only URL that asked, which a browser would GET (405) after verifying."""
+    partner = accounts.find_user(ROLE_USERS["partner"][0])
+    auth.login("admin")
+    make_stale(client)
+    response = auth.post_form(f"/admin/users/{partner.id}/active", {"deactivate": "y"})
+    assert "/account/verify" in response.location
+    assert response.location.endswith(f"next=/admin/users/{partner.id}")
+    assert partner.active
+
+
 def test_a_cookie_copied_before_a_password_change_opens_nothing_after_it(app, auth, client):
     # A partner: an officer's second login within one TOTP time step would reuse its code.
     other = second_browser(app, "partner")
@@ -216,20 +239,48 @@ def end_form_paths(html):
     return re.findall(r'action="(/account/sessions/[^"/]+/end)"', html)
 
 
+def other_session_path(page):
+    """The end-form path of the one session listed that is not the current one."""
+    paths = end_form_paths(page)
+    assert len(paths) == 2
+    current = re.search(r"\(this session\).*?action=\"([^\"]+)\"", page, re.S).group(1)
+    return next(p for p in paths if p != current)
+
+
 def test_a_user_ends_a_session_from_another_one(app, auth, client):
     laptop = second_browser(app, "partner")
     cookie = session_cookie(app, laptop)
     auth.login("partner")
     page = client.get("/account/").get_data(as_text=True)
-    paths = end_form_paths(page)
-    assert len(paths) == 2
-    current = re.search(r"\(this session\).*?action=\"([^\"]+)\"", page, re.S).group(1)
-    other = next(p for p in paths if p != current)
+    other = other_session_path(page)
     response = client.post(other, data={"csrf_token": csrf_token(page)})
     assert response.status_code == 302
     assert not opens_account_page(app, cookie)
     assert not is_logged_in(laptop)
     assert is_logged_in(client)
+
+
+def make_stale(client):
+    """The session's password was entered an hour ago (Flask-Security's freshness stamp)."""
+    with client.session_transaction() as session:
+        session["fs_paa"] = session["fs_paa"] - 3600
+
+
+def test_ending_ones_own_sessions_needs_the_password_entered_again(app, auth, client):
+    """ASVS 5.0 7.5.2: users terminate sessions having re-entered their login credentials."""
+    laptop = second_browser(app, "partner")
+    auth.login("partner")
+    make_stale(client)
+    page = client.get("/account/").get_data(as_text=True)
+    other = other_session_path(page)
+    response = client.post(other, data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302 and "/account/verify" in response.location
+    assert "next=/account/" in response.location  # back to the list, not to a POST-only URL
+    assert is_logged_in(laptop)
+    auth.post_form("/account/verify", {"password": PASSWORD})
+    page = client.get("/account/").get_data(as_text=True)
+    assert client.post(other, data={"csrf_token": csrf_token(page)}).status_code == 302
+    assert not is_logged_in(laptop)
 
 
 def test_a_user_cannot_end_another_users_session(app, auth, client, db):
@@ -275,6 +326,31 @@ def test_completing_two_factor_sets_a_new_session_id(app, auth, client):
     assert session_cookie(app, client) != half_way
     assert not opens_restricted_area(app, half_way)
     assert client.get(RESTRICTED).status_code == 200
+
+
+def test_the_right_password_before_the_two_factor_step_sets_a_new_session_id(app, auth, client):
+    """The half-way state (whose password was right) must not stay under an id that existed
+    before: someone who planted that id could finish the login, or enrol their own 2FA."""
+    client.get("/account/login")
+    before = session_cookie(app, client)
+    response = auth.post_form(
+        "/account/login", {"email": ROLE_USERS["officer"][0], "password": PASSWORD}
+    )
+    assert "/tf-validate" in response.location
+    assert session_cookie(app, client) != before
+    assert replay(app, before, "/account/tf-validate").status_code != 200
+    assert client.get("/account/tf-validate").status_code == 200
+
+
+def test_re_authentication_sets_a_new_session_id(app, auth, client):
+    """ASVS 5.0 7.2.4: a new session token on authentication, including re-authentication."""
+    auth.login("partner")
+    before = session_cookie(app, client)
+    response = auth.post_form("/account/verify", {"password": PASSWORD})
+    assert response.status_code == 302
+    assert session_cookie(app, client) != before
+    assert not opens_account_page(app, before)
+    assert is_logged_in(client)
 
 
 def test_the_cookie_holds_only_a_random_id_and_the_pages_never_show_it(app, auth, client):
@@ -433,3 +509,41 @@ def test_with_redis_sessions_live_there_and_end_on_every_worker(redis_workers, d
     AuthActions(first, browser).logout()
     assert not redis.exists(prefix + cookie)
     assert replay(second, cookie, "/account/").status_code != 200
+
+
+# --- sessions without a login -------------------------------------------------------------------
+
+
+def stored_lifetime(db, app, cookie):
+    row = db.session.get(StoredSession, app.config["SESSION_KEY_PREFIX"] + cookie)
+    return row.expires_at - utc_now()
+
+
+def test_a_visitors_session_is_kept_for_an_hour_not_twelve(app, client, db):
+    """A bot fetching the login form over and over must not fill the store for 12 hours."""
+    client.get("/account/login")  # the form's CSRF token is the session's only content
+    assert stored_lifetime(db, app, session_cookie(app, client)) <= timedelta(hours=1)
+
+
+def test_a_logged_in_session_is_kept_for_the_absolute_timeout(app, auth, client, db):
+    auth.login("partner")
+    lifetime = stored_lifetime(db, app, session_cookie(app, client))
+    assert lifetime > app.config["ABSOLUTE_TIMEOUT"] - timedelta(minutes=1)
+
+
+def test_the_database_store_purges_expired_sessions_as_it_grows(app, client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_PURGE_EVERY", 3)
+    stale = StoredSession(store_id="stale", data=b"", expires_at=utc_now() - timedelta(hours=1))
+    db.session.add(stale)
+    db.session.commit()
+    for _ in range(3):
+        app.test_client().get("/account/login")
+    assert db.session.get(StoredSession, "stale") is None
+
+
+@pytest.mark.skipif(not redis_running(), reason="no Redis on 127.0.0.1:6379")
+def test_with_redis_a_visitors_session_expires_within_the_hour(redis_workers):
+    (first, _), redis, prefix = redis_workers
+    browser = first.test_client()
+    browser.get("/account/login")
+    assert 0 < redis.ttl(prefix + session_cookie(first, browser)) <= 3600

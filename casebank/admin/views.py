@@ -15,7 +15,9 @@ from casebank.auth.forms import (
     DecisionForm,
     EndSessionForm,
     UserForm,
+    UserPartnerForm,
 )
+from casebank.auth.security import reauthenticate_unless_fresh
 from casebank.auth.sessions import live_sessions
 from casebank.extensions import db
 from casebank.models import AccessRequest, AuditEvent, User
@@ -67,6 +69,7 @@ def users():
 def user(user_id):
     account = db.get_or_404(User, user_id)
     form = UserForm(roles=[r.name for r in account.roles])
+    partner_form = UserPartnerForm(partner=account.partner.acronym if account.partner else "")
     return render_template(
         "admin/user.html",
         account=account,
@@ -74,6 +77,7 @@ def user(user_id):
         sessions_form=EndSessionForm(),
         active_form=AccountActiveForm(),
         session_count=len(live_sessions(account)),
+        partner_form=partner_form,
     )
 
 
@@ -98,18 +102,21 @@ def end_user_sessions(user_id):
     account = db.get_or_404(User, user_id)
     if not EndSessionForm().validate_on_submit():
         abort(400)
+    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+        return stale
     ended = accounts.end_all_sessions(account, actor=current_user)
     flash(f"{ended} session(s) of {account.email} ended.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 
 @bp.post("/users/<int:user_id>/active")
-@auth_required(**FRESH)
 def set_user_active(user_id):
     account = db.get_or_404(User, user_id)
     form = AccountActiveForm()
     if not form.validate_on_submit():
         abort(400)
+    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+        return stale
     try:
         accounts.set_active(account, bool(form.reactivate.data), actor=current_user)
     except accounts.AccountError as error:
@@ -117,6 +124,21 @@ def set_user_active(user_id):
     else:
         state = "active" if account.active else "deactivated; their sessions were ended"
         flash(f"The account of {account.email} is {state}.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/partner")
+def set_user_partner(user_id):
+    """Which partner organisation's unpublished case studies the user works on: an access
+    change like a role, so it needs a fresh password too."""
+    account = db.get_or_404(User, user_id)
+    form = UserPartnerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+        return stale
+    accounts.set_partner(account, form.partner.partner, actor=current_user)
+    flash(f"Partner organisation of {account.email} saved.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 

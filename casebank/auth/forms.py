@@ -1,6 +1,7 @@
 """Forms of the account pages (Flask-WTF: every form carries a CSRF token)."""
 
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import (
     DateField,
     EmailField,
@@ -15,7 +16,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from casebank import codes
 from casebank.auth.security import InvalidEmail, login_email
-from casebank.models import RoleName
+from casebank.extensions import db
+from casebank.models import Partner, RoleName
 
 
 def select_choices(pairs):
@@ -38,6 +40,28 @@ def login_address(form, field):
         raise ValidationError(str(error)) from None
 
 
+def partners_by_acronym():
+    return {p.acronym: p for p in db.session.scalars(select(Partner).order_by(Partner.name))}
+
+
+class PartnerChoice(SelectField):
+    """A partner organisation, chosen by acronym from the Partner table ("" for none)."""
+
+    def __init__(self, label, blank, **kwargs):
+        super().__init__(label, default="", **kwargs)
+        self.blank = blank
+
+    def load_choices(self):
+        self.partners = partners_by_acronym()
+        self.choices = [("", self.blank)] + [
+            (acronym, f"{partner.name} ({acronym})") for acronym, partner in self.partners.items()
+        ]
+
+    @property
+    def partner(self):
+        return self.partners.get(self.data or "")
+
+
 class RequestAccessForm(FlaskForm):
     name = StringField("Full name", validators=[InputRequired(), Length(max=200)])
     organisation = StringField(
@@ -50,6 +74,11 @@ class RequestAccessForm(FlaskForm):
     )  # fmt: skip
     country = SelectField("Country", validators=[InputRequired()])
     role_wanted = SelectField("Access wanted", choices=REQUESTABLE_ROLES)
+    partner = PartnerChoice(
+        "Partner organisation", blank="Not a partner organisation",
+        description="Required when you ask for partner access: the organisation you submit "
+        "case studies for.",
+    )  # fmt: skip
     justification = TextAreaField(
         "Why do you need access?", validators=[InputRequired(), Length(min=30, max=4000)],
         description="Your duties and how casebank will help (at least 30 characters).",
@@ -63,6 +92,15 @@ class RequestAccessForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
+        self.partner.load_choices()
+
+    def validate_partner(self, field):
+        if self.role_wanted.data == RoleName.PARTNER and not field.partner:
+            raise ValidationError("Choose the partner organisation you work for.")
+
+    def partner_wanted(self):
+        """The organisation named, when partner access is asked for (ignored otherwise)."""
+        return self.partner.partner if self.role_wanted.data == RoleName.PARTNER else None
 
 
 class DecisionForm(FlaskForm):
@@ -93,6 +131,15 @@ class EndSessionForm(FlaskForm):
 class AccountActiveForm(FlaskForm):
     deactivate = SubmitField("Deactivate account")
     reactivate = SubmitField("Reactivate account")
+
+
+class UserPartnerForm(FlaskForm):
+    partner = PartnerChoice("Partner organisation", blank="None")
+    save_partner = SubmitField("Save organisation")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner.load_choices()
 
 
 class AuditFilterForm(FlaskForm):

@@ -6,8 +6,16 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import current_app
-from flask_security import LoginForm, Security, SQLAlchemyUserDatastore, Totp
+from flask import current_app, redirect, session, url_for
+from flask_login import current_user
+from flask_security import (
+    LoginForm,
+    Security,
+    SQLAlchemyUserDatastore,
+    Totp,
+    VerifyForm,
+    check_and_update_authn_fresh,
+)
 from passlib.totp import TOTP, AppWallet
 
 from casebank.auth.passwords import MIN_LENGTH, CasebankPasswordUtil
@@ -49,9 +57,28 @@ def login_email(email):
         raise InvalidEmail(f"{email} is not a valid e-mail address: {reason}") from None
 
 
+def reauthenticate_unless_fresh(next_url):
+    """None when the password was entered within SECURITY_FRESHNESS (Flask-Security's
+    freshness); else a redirect to its verify page, which comes back to next_url (a page, not
+    the POST-only URL that asked: a browser follows that redirect with a GET)."""
+    config = current_app.config
+    if check_and_update_authn_fresh(
+        config["SECURITY_FRESHNESS"], config["SECURITY_FRESHNESS_GRACE_PERIOD"]
+    ):
+        return None
+    return redirect(url_for("security.verify", next=next_url))
+
+
 def derived_secret(master, purpose):
     """A separate secret per purpose, so one leaking does not expose the others."""
     return hmac.new(master, purpose.encode(), hashlib.sha256).digest()
+
+
+def new_session_id():
+    """A right password starts a new session id (ASVS 5.0 7.2.4), before whatever the step
+    stores: at login the two-factor state, at re-authentication the freshness stamp. The data
+    moves to the new id; the old one is deleted from the store."""
+    current_app.session_interface.regenerate(session)
 
 
 class CasebankLoginForm(LoginForm):
@@ -60,11 +87,23 @@ class CasebankLoginForm(LoginForm):
         if self.remember:
             self.remember.data = False
         valid = super().validate(**kwargs)
+        if valid:
+            new_session_id()
         if not valid and self.user is None and self.email.data:
             # Failures on known accounts are recorded by the user_failed_authn signal.
             from casebank.auth.audit_trail import audit_request
 
             audit_request("login.failure", identity=str(self.email.data)[:254], known=False)
+        return valid
+
+
+class CasebankVerifyForm(VerifyForm):
+    """Re-authentication (freshness) with the password."""
+
+    def validate(self, **kwargs):
+        valid = super().validate(**kwargs)
+        if valid:
+            new_session_id()
         return valid
 
 
@@ -83,6 +122,16 @@ class ReplayProofTotp(Totp):
     def reencrypt(self, totp_secret):
         """The same TOTP secret, encrypted under the primary key."""
         return self._totp.from_source(totp_secret).to_json()
+
+    def verify_totp(self, token, totp_secret, user, window=0):
+        """At login, a client locked out of the account (lockout.py) is told every code is
+        wrong, or it could go on guessing codes after its password was right. Setting up 2FA
+        (the user is logged in) checks a new secret and is not a login."""
+        from casebank.auth import lockout
+
+        right = super().verify_totp(token, totp_secret, user, window)
+        logging_in = not current_user.is_authenticated
+        return right and not (logging_in and lockout.is_locked(user))
 
     def get_last_counter(self, user):
         return user.tf_totp_last_counter
@@ -151,6 +200,7 @@ def init_security(app):
 # The custom classes must be given to the constructor: init_app ignores them.
 security = Security(
     login_form=CasebankLoginForm,
+    verify_form=CasebankVerifyForm,
     mail_util_cls=CasebankMailUtil,
     password_util_cls=CasebankPasswordUtil,
     totp_cls=ReplayProofTotp,

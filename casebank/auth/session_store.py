@@ -7,22 +7,48 @@ rolled back its own work when the session is saved (create_app's after_request),
 here carries nothing but the session.
 """
 
+import logging
 from datetime import timedelta
 
+from flask import current_app, request
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
 from redis import Redis
 from sqlalchemy import delete
+from sqlalchemy.exc import OperationalError
 
 from casebank.extensions import db
 from casebank.models import StoredSession
 from casebank.models.case_study import utc_now
 
+log = logging.getLogger(__name__)
 
-class DatabaseSessionInterface(ServerSideSessionInterface):
-    """Flask-Session's storage methods over the session_store table (made by a migration)."""
 
-    ttl = False  # rows do not expire by themselves: purge_expired() deletes them
+class ShortLivedWithoutLogin:
+    """Sessions without a login (a form's CSRF token, a login half-way through its two-factor
+    step) are kept for LOGINLESS_SESSION_LIFETIME, as long as a form's CSRF token is valid,
+    not the 12 hours of a login: every GET of the login form stores one, bots included."""
+
+    def _upsert_session(self, session_lifetime, session, store_id):
+        if "_user_id" not in session:
+            shorter = current_app.config["LOGINLESS_SESSION_LIFETIME"]
+            session_lifetime = min(session_lifetime, shorter)
+        super()._upsert_session(session_lifetime, session, store_id)
+
+
+class RedisSessions(ShortLivedWithoutLogin, RedisSessionInterface):
+    """Redis expires each key itself, at its lifetime."""
+
+
+class DatabaseStorage(ServerSideSessionInterface):
+    """Flask-Session's storage methods over the session_store table (made by a migration).
+
+    Rows do not expire by themselves: every SESSION_PURGE_EVERY new rows a worker stores, it
+    deletes the expired ones (so visitors' sessions cannot pile up between daily
+    purge-sessions runs)."""
+
+    ttl = False
+    new_rows = 0  # per process
 
     def _register_cleanup_app_command(self):
         """`flask casebank purge-sessions` does this, with the session registry."""
@@ -38,19 +64,38 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
         db.session.execute(delete(StoredSession).where(StoredSession.store_id == store_id))
 
     def _upsert_session(self, session_lifetime: timedelta, session, store_id):
-        row = db.session.get(StoredSession, store_id) or StoredSession(store_id=store_id)
+        row = db.session.get(StoredSession, store_id)
+        if row is None:
+            row = StoredSession(store_id=store_id)
+            self.count_new_row()
         row.data = self.serializer.encode(session)
         row.expires_at = utc_now() + session_lifetime
         db.session.add(row)
 
     def save_session(self, app, session: ServerSideSession, response):
-        super().save_session(app, session, response)
-        db.session.commit()
+        if response.status_code == 503:
+            return  # the database was too busy for the request; it would be for its session too
+        try:
+            super().save_session(app, session, response)
+            db.session.commit()
+        except OperationalError:
+            # The response is already made: the visitor keeps their previous session state.
+            db.session.rollback()
+            log.warning("session not saved on %s: the database did not answer", request.path)
+
+    def count_new_row(self):
+        DatabaseStorage.new_rows += 1
+        if DatabaseStorage.new_rows % current_app.config["SESSION_PURGE_EVERY"] == 0:
+            self.purge_expired()
 
     def purge_expired(self):
         """Delete the data of sessions past their lifetime; returns how many rows went."""
         expired = delete(StoredSession).where(StoredSession.expires_at <= utc_now())
         return db.session.execute(expired).rowcount
+
+
+class DatabaseSessionInterface(ShortLivedWithoutLogin, DatabaseStorage):
+    """The database store, visitors' sessions short-lived."""
 
 
 def session_interface(app):
@@ -63,5 +108,5 @@ def session_interface(app):
     }
     if app.config["REDIS_URL"]:
         client = Redis.from_url(app.config["REDIS_URL"])
-        return RedisSessionInterface(client=client, **options)
+        return RedisSessions(client=client, **options)
     return DatabaseSessionInterface(**options)

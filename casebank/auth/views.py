@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from casebank.auth import sessions
 from casebank.auth.forms import EndSessionForm, RequestAccessForm
+from casebank.auth.security import reauthenticate_unless_fresh
 from casebank.extensions import limiter
 from casebank.services import accounts
 
@@ -18,7 +19,8 @@ def request_access():
     if form.validate_on_submit():
         fields = ("name", "organisation", "email", "country", "role_wanted", "justification",
                   "supervisor_contact")  # fmt: skip
-        accounts.request_access({f: getattr(form, f).data for f in fields})
+        data = {f: getattr(form, f).data for f in fields}
+        accounts.request_access({**data, "partner": form.partner_wanted()})
         return redirect(url_for("account.request_sent"))
     return render_template("account/request_access.html", form=form)
 
@@ -43,6 +45,9 @@ def profile():
 def end_session(handle):
     if not EndSessionForm().validate_on_submit():
         abort(400)
+    # ASVS 5.0 7.5.2: a session is ended by someone who has just entered the password again.
+    if stale := reauthenticate_unless_fresh(url_for("account.profile")):
+        return stale
     if not sessions.end_session(current_user, handle):
         abort(404)  # not one of this user's sessions: the same answer as no such session
     flash("That session has ended.", "success")

@@ -76,8 +76,17 @@ class User(db.Model, UserMixin):
         lockout.record_failure(self)
         db.session.commit()  # the count must stand even if the request ends in an error
 
+    def verify_and_update_password(self, password):
+        """Flask-Security hook behind every password check: login, re-authentication (verify)
+        and password change. A client locked out of the account gets no answer about the
+        password, only the wrong-password one (so a stolen session is no password oracle)."""
+        from casebank.auth import lockout
+
+        right = super().verify_and_update_password(password)  # hashed either way: same timing
+        return right and not lockout.is_locked(self)
+
     def is_locked(self, form_error=None):
-        """Flask-Security hook, called after the password was checked."""
+        """Flask-Security hook, called after the password was checked (login, reset link)."""
         from casebank.auth import lockout
 
         locked = lockout.is_locked(self)
@@ -119,6 +128,9 @@ class AccessRequest(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     country: Mapped[str] = mapped_column(String(2))
     role_wanted: Mapped[RoleName] = mapped_column(vocabulary(RoleName))
+    # The organisation a request for the partner role names; approval gives it to the user.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+    partner: Mapped[Partner | None] = relationship()
     justification: Mapped[str] = mapped_column(Text)
     supervisor_contact: Mapped[str] = mapped_column(Text)
     status: Mapped[RequestStatus] = mapped_column(

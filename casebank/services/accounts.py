@@ -19,7 +19,7 @@ from casebank.auth.security import LINK_VALIDITY, InvalidEmail, login_email, use
 from casebank.auth.sessions import end_sessions
 from casebank.extensions import db
 from casebank.mail import send_mail
-from casebank.models import AccessRequest, Role, RoleName, User
+from casebank.models import AccessRequest, Partner, Role, RoleName, User
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import RequestStatus
 
@@ -41,16 +41,33 @@ def roles_named(names):
     return roles
 
 
+def partner_named(acronym):
+    """The partner organisation with this acronym (any case); AccountError names the known ones."""
+    wanted = acronym.strip().upper()
+    partners = list(db.session.scalars(select(Partner).order_by(Partner.acronym)))
+    for partner in partners:
+        if partner.acronym.upper() == wanted:
+            return partner
+    known = ", ".join(p.acronym for p in partners) or "none yet"
+    raise AccountError(f"Unknown partner organisation {acronym!r}; known acronyms: {known}.")
+
+
 def vetting_end(today=None):
     return (today or date.today()) + timedelta(days=current_app.config["RESTRICTED_ACCESS_DAYS"])
 
 
-def create_user(email, roles, password=None, name="", organisation="", country=None, actor=None):
-    """An active account; without a password it can only be entered through an invitation."""
+def create_user(
+    email, roles, password=None, name="", organisation="", country=None, actor=None, partner=None
+):
+    """An active account; without a password it can only be entered through an invitation.
+
+    partner: the user's partner organisation, a Partner or its acronym."""
     try:
         email = login_email(email.strip().lower())
     except InvalidEmail as error:
         raise AccountError(str(error)) from None
+    if isinstance(partner, str):
+        partner = partner_named(partner)
     if find_user(email):
         raise AccountError(f"An account for {email} already exists.")
     if password is not None:
@@ -64,11 +81,13 @@ def create_user(email, roles, password=None, name="", organisation="", country=N
         organisation=organisation,
         country=country,
         roles=roles_named(roles),
+        partner=partner,
     )
     if RoleName.OFFICER in roles:
         user.restricted_access_until = vetting_end()
     db.session.flush()
-    audit_request("account.created", target=user, actor=actor, roles=sorted(roles))
+    details = {"partner": partner.acronym} if partner else {}
+    audit_request("account.created", target=user, actor=actor, roles=sorted(roles), **details)
     log.info("user %s created with roles %s", user.id, ",".join(sorted(roles)))
     return user
 
@@ -100,9 +119,12 @@ def approve_request(access_request, admin):
             organisation=access_request.organisation,
             country=access_request.country,
             actor=admin,
+            partner=access_request.partner,
         )
     else:
         add_role(user, access_request.role_wanted, actor=admin)
+        if access_request.partner is not None and user.partner != access_request.partner:
+            set_partner(user, access_request.partner, actor=admin)
     decide(access_request, admin, RequestStatus.APPROVED)
     access_request.user_id = user.id
     send_invitation(user)
@@ -164,6 +186,16 @@ def set_roles(user, role_names, actor=None):
         user.restricted_access_until = vetting_end()
     end_other_sessions(user)
     log.info("roles of user %s set to %s", user.id, ",".join(sorted(role_names)))
+
+
+def set_partner(user, partner, actor=None):
+    """Set (a Partner) or clear (None) the user's partner organisation."""
+    before = user.partner.acronym if user.partner else None
+    user.partner = partner
+    db.session.flush()
+    after = partner.acronym if partner else None
+    audit_request("account.partner_changed", target=user, actor=actor, before=before, after=after)
+    log.info("partner of user %s set to %s", user.id, after)
 
 
 def revet(user, actor=None):

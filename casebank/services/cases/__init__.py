@@ -1,0 +1,1 @@
+"""Case studies through their life: written, revised, discussed, reviewed and published."""
