@@ -22,8 +22,10 @@ pytestmark = pytest.mark.no_db  # the lock is held on a connection of its own, f
 
 @pytest.fixture
 def impatient_app(app):
-    """A second app on the suite's database that waits 0.2 s for a lock, not 15."""
-    impatient = create_app("testing", {"DATABASE_BUSY_TIMEOUT": 0.2})
+    """A second app on the suite's database that waits 0.2 s for a lock, not 15, and hands
+    exceptions to its error handlers as in production (testing apps re-raise those raised
+    outside the view, such as opening the session, which a form post's first statement is)."""
+    impatient = create_app("testing", {"DATABASE_BUSY_TIMEOUT": 0.2, "PROPAGATE_EXCEPTIONS": False})
     yield impatient
     with impatient.app_context():
         db.engine.dispose()
