@@ -33,8 +33,8 @@ class BaseConfig:
     CASES_PER_PAGE = 20
     HSTS = False
     SECRET_KEY_DEFAULT = None
-    # Sessions: restricted roles time out after 30 idle minutes, others after 2 hours; every
-    # session after 12 hours.
+    # Sessions: roles that see restricted material of every case (officers, editors, admins)
+    # time out after 30 idle minutes, others (partners) after 2 hours; every session after 12 hours.
     IDLE_TIMEOUT_RESTRICTED = timedelta(minutes=30)
     IDLE_TIMEOUT = timedelta(hours=2)
     ABSOLUTE_TIMEOUT = timedelta(hours=12)

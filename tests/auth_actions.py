@@ -7,7 +7,7 @@ from flask_security import Security
 
 PASSWORD = "Correct-Horse-Battery-9"
 ROLE_USERS = {
-    "partner": ("partner@casebank.example.org", ["partner"], False),
+    "partner": ("partner@casebank.example.org", ["partner"], True),
     "officer": ("officer@casebank.example.org", ["officer"], True),
     "editor": ("editor@casebank.example.org", ["editor"], True),
     "admin": ("admin@casebank.example.org", ["admin"], True),
@@ -27,14 +27,19 @@ def totp_code(app, user):
     return security._totp_factory.generate_totp_password(user.tf_totp_secret)
 
 
+def enrol_authenticator(app, user):
+    """Enrol the user's authenticator app, as a completed /account/tf-setup leaves it."""
+    user.tf_primary_method = "authenticator"
+    user.tf_totp_secret = app.extensions["security"]._totp_factory.generate_totp_secret()
+    return user
+
+
 def create_role_users(app, accounts, db):
     """One account per role, 2FA enrolled where the role requires it."""
-    security = app.extensions["security"]
     for email, roles, two_factor in ROLE_USERS.values():
         user = accounts.create_user(email, roles, password=PASSWORD, name=email.split("@")[0])
         if two_factor:
-            user.tf_primary_method = "authenticator"
-            user.tf_totp_secret = security._totp_factory.generate_totp_secret()
+            enrol_authenticator(app, user)
     expired = accounts.find_user(ROLE_USERS["expired_officer"][0])
     expired.restricted_access_until = date.today() - timedelta(days=1)
     db.session.commit()
@@ -56,11 +61,21 @@ class AuthActions:
         email = email or ROLE_USERS[role][0]
         response = self.post_form("/account/login", {"email": email, "password": password})
         if response.status_code == 302 and "/tf-validate" in response.location:
-            from casebank.services.accounts import find_user
-
-            code = totp_code(self.app, find_user(email))
-            response = self.post_form("/account/tf-validate", {"code": code})
+            response = self.post_form("/account/tf-validate", {"code": self.fresh_code(email)})
         return response
+
+    def fresh_code(self, email):
+        """The current TOTP code, usable even if this user logged in earlier in the same 30-second
+        time step: a code is accepted once (tf_totp_last_counter), so the helper forgets the
+        last one, as if the test had waited for the next step. test_accounts.py's replay test
+        posts a used code itself and still proves the refusal."""
+        from casebank.extensions import db
+        from casebank.services.accounts import find_user
+
+        user = find_user(email)
+        user.tf_totp_last_counter = None
+        db.session.commit()
+        return totp_code(self.app, user)
 
     def logout(self):
         page = self.client.get("/")

@@ -2,12 +2,14 @@
 
 import itertools
 
+from flask import current_app
+
 from casebank.extensions import db
 from casebank.models import CaseStudy, Partner
 from casebank.services.accounts import create_user, find_user
 from casebank.services.case_transfer import import_cases
 from casebank.services.cases import workflow
-from tests.auth_actions import PASSWORD, ROLE_USERS
+from tests.auth_actions import PASSWORD, ROLE_USERS, enrol_authenticator
 
 _numbers = itertools.count(1)
 
@@ -82,8 +84,10 @@ def join_partner(acronym, user=None):
 
 
 def make_partner_user(email, acronym=None):
-    """Another partner account, in organisation `acronym` (or in none)."""
+    """Another partner account, its authenticator enrolled, in organisation `acronym` (or in
+    none)."""
     user = create_user(email, ["partner"], password=PASSWORD, name=email.split("@")[0])
+    enrol_authenticator(current_app, user)
     if acronym:
         join_partner(acronym, user)
     return user

@@ -4,6 +4,7 @@ test_sessions.py)."""
 import re
 from datetime import date, timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -66,14 +67,34 @@ def test_totp_code_cannot_be_replayed(app, auth, client):
     assert not is_logged_in(client)
 
 
-def test_officer_without_two_factor_must_enrol_before_anything(auth, client, db):
-    accounts.create_user("new.officer@casebank.example.org", ["officer"], password=PASSWORD)
+@pytest.mark.parametrize("role", ["officer", "partner", "editor", "admin"])
+def test_every_role_without_two_factor_must_enrol_before_anything(auth, client, db, role):
+    email = f"new.{role}@casebank.example.org"
+    accounts.create_user(email, [role], password=PASSWORD)
     db.session.commit()
-    response = auth.post_form(
-        "/account/login", {"email": "new.officer@casebank.example.org", "password": PASSWORD}
-    )
+    response = auth.post_form("/account/login", {"email": email, "password": PASSWORD})
     assert "/tf-setup" in response.location
+    assert not is_logged_in(client)
     assert client.get("/restricted/").status_code in (302, 404)
+
+
+def test_a_partner_enrols_an_authenticator_at_the_first_login_then_must_answer_it(
+    app, auth, client, db
+):
+    email = "first.login@partner.example.org"
+    accounts.create_user(email, ["partner"], password=PASSWORD)
+    db.session.commit()
+    auth.post_form("/account/login", {"email": email, "password": PASSWORD})
+    page = auth.post_form("/account/tf-setup", {"setup": "authenticator"})
+    key = re.search(r"<div>([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)</div>", page.get_data(as_text=True))
+    code = pyotp.TOTP(key.group(1).replace("-", "")).now()
+    auth.post_form("/account/tf-validate", {"code": code})
+    assert is_logged_in(client)
+    assert accounts.find_user(email).tf_primary_method == "authenticator"
+    auth.logout()
+    response = auth.post_form("/account/login", {"email": email, "password": PASSWORD})
+    assert "/tf-validate" in response.location  # the password alone no longer opens the account
+    assert not is_logged_in(client)
 
 
 def test_next_only_redirects_within_the_site(auth, client):

@@ -199,7 +199,7 @@ def test_partner_submits_editor_asks_for_changes_partner_answers_editor_publishe
         return page
 
     partner, editor = new_page(), new_page()
-    log_in(partner, live_server, PARTNER)
+    log_in(partner, live_server, PARTNER, two_factor=True)  # partners enrol too
     partner.get_by_role("link", name="Your case studies").click()
     partner.get_by_role("link", name="Write a case study").click()
     partner.get_by_label("Title", exact=True).fill("Shahtoosh shawls in air cargo")

@@ -9,7 +9,7 @@ from contextlib import closing, contextmanager
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from casebank import create_app
 from casebank.errors import database_busy
@@ -156,3 +156,14 @@ def test_a_login_waits_for_a_writer_that_commits_while_it_reads(app, impatient_a
         event.remove(engine, "after_cursor_execute", write_elsewhere)
     assert other_writer == ["waited"]
     assert response.status_code == 200  # the wrong-password page, not 503
+
+
+def test_a_value_the_database_refuses_is_a_clear_400_not_a_500(app):
+    from psycopg.errors import UntranslatableCharacter
+
+    from casebank.errors import value_refused
+
+    error = DataError("INSERT", {}, UntranslatableCharacter("NUL"))
+    with app.test_request_context("/partner/cases/new", method="POST"):
+        body, status = value_refused(error)
+    assert status == 400 and "cannot be stored" in body

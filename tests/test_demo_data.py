@@ -2,13 +2,24 @@
 
 from collections import Counter
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from casebank import file_types
-from casebank.models import Document
-from casebank.models.vocab import PROSECUTION_OUTCOMES, DetectionMethod
-from casebank.services.demo import demo_case_records, load_demo_documents
+from casebank.models import CaseMessage, CaseStudy, Document
+from casebank.models.vocab import PROSECUTION_OUTCOMES, DetectionMethod, WorkflowStatus
+from casebank.services.accounts import find_user
+from casebank.services.cases.conversation import messages_for
+from casebank.services.cases.editing import incomplete_fields
+from casebank.services.cases.workflow import import_status
+from casebank.services.demo import (
+    demo_case_records,
+    demo_submission_records,
+    load_demo,
+    load_demo_documents,
+)
 from casebank.services.reference_data import shipped_file, shipped_json
+from tests.auth_actions import ROLE_USERS
 
 CONVENTIONS = {"CITES", "MONTREAL", "BASEL", "ROTTERDAM", "STOCKHOLM", "CARTAGENA", "CWC"}
 
@@ -82,3 +93,111 @@ def test_loading_the_demo_documents_again_creates_none(db):
     before = len(loaded_demo_documents(db))
     assert load_demo_documents() == 0
     assert len(loaded_demo_documents(db)) == before
+
+
+# The demo submissions: a queue for the editors to work on
+SUBMISSION_STATES = {
+    "draft": "WCO",
+    "submitted": "WCO",
+    "in_review": "TRAFFIC",
+    "changes_requested": "WCO",
+}
+
+
+def submission(db, status):
+    return db.session.scalar(select(CaseStudy).filter_by(status=status))
+
+
+def test_the_demo_submissions_are_new_case_studies_one_in_each_state():
+    records = demo_submission_records()
+    assert {r["status"]: r["partner"] for r in records} == SUBMISSION_STATES
+    published = {r["reference"] for r in demo_case_records()}
+    assert not published & {r["reference"] for r in records}
+    assert len({r["reference"] for r in records}) == len(records)
+    published_titles = {r["title"] for r in demo_case_records()}
+    assert not published_titles & {r["title"] for r in records}
+
+
+def test_the_demo_submissions_cite_sources_and_illustrate_restricted_notes():
+    records = demo_submission_records()
+    assert all(len(r["source_urls"]) >= 2 for r in records)
+    assert all(120 <= len(r["narrative"].split()) <= 300 for r in records)
+    notes = [r["restricted_notes"] for r in records if r["restricted_notes"]]
+    assert len(notes) == 2
+    assert all(note.endswith("(demo note)") for note in notes)
+
+
+def test_the_demo_submissions_beyond_draft_are_complete(db):
+    for status in SUBMISSION_STATES:
+        case = submission(db, status)
+        assert case is not None, status
+        if status != "draft":
+            assert incomplete_fields(case) == {}, case.reference
+        assert case.partner.acronym == SUBMISSION_STATES[status]
+
+
+def test_the_editors_queue_shows_the_waiting_submissions(auth, client):
+    auth.login(role="editor")
+    page = client.get("/editorial/cases").get_data(as_text=True)
+    waiting = [r for r in demo_submission_records() if r["status"] in ("submitted", "in_review")]
+    assert len(waiting) == 2
+    for record in waiting:
+        assert record["reference"] in page
+    assert "No case study matches" not in page
+
+
+def test_the_changes_requested_submission_carries_the_editors_request(db):
+    case = submission(db, WorkflowStatus.CHANGES_REQUESTED)
+    messages = db.session.scalars(select(CaseMessage).filter_by(case_study_id=case.id)).all()
+    assert len(messages) == 1
+    assert not messages[0].internal
+    assert messages[0].author is None
+    assert "court decision" in messages[0].body
+    assert "quantity" in messages[0].body
+
+
+def test_the_in_review_submission_carries_an_internal_note(db):
+    case = submission(db, WorkflowStatus.IN_REVIEW)
+    messages = db.session.scalars(select(CaseMessage).filter_by(case_study_id=case.id)).all()
+    assert [m.internal for m in messages] == [True]
+
+
+def test_only_editors_read_the_internal_note(db):
+    case = submission(db, WorkflowStatus.IN_REVIEW)
+    assert len(messages_for(case, find_user(ROLE_USERS["editor"][0]))) == 1
+    assert messages_for(case, find_user(ROLE_USERS["partner"][0])) == []
+
+
+@pytest.mark.parametrize("role", ["anonymous", "officer"])
+def test_no_demo_submission_reaches_the_public_or_officers_pages(auth, client, role):
+    auth.login(role=role)
+    for record in demo_submission_records():
+        assert client.get(f"/cases/{record['reference']}").status_code == 404
+    for query in ("pangolin oyster shells", "ivory Kwai Chung", "HCFC-22 Charleston"):
+        page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+        for record in demo_submission_records():
+            assert record["reference"] not in page, (role, query)
+
+
+def test_loading_the_demo_again_adds_no_submission_nor_message_twice(db):
+    cases_before = db.session.scalar(select(func.count()).select_from(CaseStudy))
+    messages_before = db.session.scalar(select(func.count()).select_from(CaseMessage))
+    load_demo()
+    assert db.session.scalar(select(func.count()).select_from(CaseStudy)) == cases_before
+    assert db.session.scalar(select(func.count()).select_from(CaseMessage)) == messages_before
+
+
+def test_loading_the_demo_again_leaves_an_editors_work_alone(db):
+    case = submission(db, WorkflowStatus.SUBMITTED)
+    import_status(case, WorkflowStatus.IN_REVIEW)  # as if an editor had taken it up
+    db.session.flush()
+    load_demo()
+    db.session.refresh(case)
+    assert case.status == WorkflowStatus.IN_REVIEW
+
+
+def test_the_editors_review_page_shows_the_request_from_the_secretariat(auth, client):
+    auth.login(role="editor")
+    page = client.get("/editorial/cases/CB-2010-001").get_data(as_text=True)
+    assert "court decision" in page
+    assert "casebank ·" in page  # a message without an author is the secretariat's

@@ -179,6 +179,16 @@ def test_personal_data_in_a_public_field_asks_for_confirmation(auth, client, db)
     assert response.status_code == 400 and case.status == "draft"
     assert "Possible personal data in public fields" in html and "Daniel Kimani" in html
     assert "Move it to the restricted notes" in html
+    # Each finding leads to its field in the form, which has an element of that id.
+    assert f'href="{page}/edit#narrative"' in html
+    assert 'id="narrative"' in client.get(f"{page}/edit").get_data(as_text=True)
     data = {"transition": "submit", "confirmed": "yes"}
     assert post_from(client, page, f"{page}/transition", data).status_code == 302
     assert case.status == "submitted"
+
+
+def test_the_form_offers_the_hs_code_lookup(auth, client):
+    join_partner("TRAFFIC")
+    auth.login("partner")
+    html = client.get("/partner/cases/new").get_data(as_text=True)
+    assert 'href="/hs-codes"' in html and "Look up an HS code" in html

@@ -194,3 +194,12 @@ def test_published_case_appears_once_published(client, db):
     assert client.get(f"/cases/{case.reference}").status_code == 200
     stored = db.session.scalar(select(CaseStudy).filter_by(reference=case.reference))
     assert stored.is_public
+
+
+@pytest.mark.parametrize("role", ["anonymous", "officer"])
+@pytest.mark.parametrize(
+    "path", ["/cases/CB%00X", "/restricted/cases/CB%00X", "/cases/%F0%9F%90%A2"]
+)
+def test_a_reference_with_odd_characters_is_simply_missing(auth, client, role, path):
+    auth.login(role)
+    assert client.get(path).status_code in (404, 302)

@@ -1,5 +1,6 @@
 """The registry of logged-in sessions: a session is valid only while its row exists and has not
-timed out (idle: 30 minutes for restricted roles, 2 hours for others; absolute: 12 hours).
+timed out (idle: 30 minutes for roles that see restricted material of every case - officers,
+editors, admins - 2 hours for others such as partners; absolute: 12 hours).
 
 Login makes a new session id (against session fixation) and a row; logout deletes the row,
 and so do a password or role change (the user's other sessions), deactivation, an admin and
@@ -42,7 +43,7 @@ def describe_device(user_agent):
 
 def idle_limit(user):
     config = current_app.config
-    restricted = user.requires_two_factor()
+    restricted = user.sees_restricted_material()
     return config["IDLE_TIMEOUT_RESTRICTED"] if restricted else config["IDLE_TIMEOUT"]
 
 

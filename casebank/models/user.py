@@ -24,8 +24,12 @@ roles_users = Table(
 )
 
 
-# Roles that see non-public material of others: they must enrol two-factor authentication.
-TWO_FACTOR_ROLES = (RoleName.OFFICER, RoleName.EDITOR, RoleName.ADMIN)
+# Every role logs in with two factors (ASVS 5.0 6.3.2): partners read their organisation's
+# submissions, restricted notes included.
+TWO_FACTOR_ROLES = (RoleName.OFFICER, RoleName.PARTNER, RoleName.EDITOR, RoleName.ADMIN)
+# Roles that see restricted material of every case (not only their organisation's): their
+# sessions idle out sooner (casebank/auth/sessions.py).
+RESTRICTED_MATERIAL_ROLES = (RoleName.OFFICER, RoleName.EDITOR, RoleName.ADMIN)
 
 
 class Role(db.Model, RoleMixin):
@@ -100,8 +104,13 @@ class User(db.Model, UserMixin):
     def requires_two_factor(self):
         return any(self.has_role(r) for r in TWO_FACTOR_ROLES)
 
+    def sees_restricted_material(self):
+        """Whether the user's roles open restricted material beyond their own organisation's
+        (whether vetting still holds for an officer is has_restricted_access's question)."""
+        return any(self.has_role(r) for r in RESTRICTED_MATERIAL_ROLES)
+
     def check_tf_required(self, tf_fresh, tf_setup_methods):
-        """Flask-Security hook: 2FA for officers and the secretariat, at every login."""
+        """Flask-Security hook: 2FA for every role, at every login."""
         return self.requires_two_factor() or bool(tf_setup_methods), tf_setup_methods
 
     def check_tf_required_setup(self):

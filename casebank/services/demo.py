@@ -1,13 +1,14 @@
 """The demo case bank: partners and case studies written from public reports, a few
-illustrative risk-indicator documents (restricted, sealed like any upload), and public
-documents summarising public material (each names its sources)."""
+submissions waiting in the editors' queue (with their conversation), illustrative
+risk-indicator documents (restricted, sealed like any upload), and public documents
+summarising public material (each names its sources)."""
 
 from datetime import date
 
 from sqlalchemy import func, select
 
 from casebank.extensions import db
-from casebank.models import CaseStudy, Document
+from casebank.models import CaseMessage, CaseStudy, Document
 from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus
 from casebank.services.case_transfer import import_cases, no_progress
 from casebank.services.documents import create_document
@@ -24,6 +25,10 @@ def demo_case_records():
     return shipped_json("demo", "case_studies.json")
 
 
+def demo_submission_records():
+    return shipped_json("demo", "submissions.json")
+
+
 def has_case_studies():
     return db.session.scalar(select(func.count()).select_from(CaseStudy)) > 0
 
@@ -33,9 +38,34 @@ def load_demo(progress=no_progress):
     load_reference()
     load_partners()
     result = import_cases(demo_case_records(), progress)
+    result.created += load_demo_submissions(progress).created
     load_demo_risk_indicators()
     load_demo_documents()
     return result
+
+
+def load_demo_submissions(progress=no_progress):
+    """The demo submissions (draft, submitted, in review, changes requested) through the normal
+    import path, each once: a known reference is left alone so that loading the demo again
+    does not undo what an editor has since done with it, nor repeat its messages."""
+    known = set(db.session.scalars(select(CaseStudy.reference)))
+    new = [r for r in demo_submission_records() if r["reference"] not in known]
+    result = import_cases(new, progress)
+    add_demo_messages({r["reference"] for r in new})
+    return result
+
+
+def add_demo_messages(references):
+    """The demo conversation of the newly imported submissions, written by nobody in particular
+    (no author: the secretariat's side)."""
+    query = select(CaseStudy).where(CaseStudy.reference.in_(references))
+    cases = {case.reference: case for case in db.session.scalars(query)}
+    for record in shipped_json("demo", "submission_messages.json"):
+        case = cases.get(record["reference"])
+        if case is not None:
+            message = CaseMessage(case_study=case, body=record["body"], internal=record["internal"])
+            db.session.add(message)
+    db.session.flush()
 
 
 def load_demo_risk_indicators():

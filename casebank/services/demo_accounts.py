@@ -1,6 +1,6 @@
 """Demo accounts for trying casebank on a development machine: one per role, two partners of
-two different organisations (to try their isolation), random passwords and, for the roles that
-need it, an enrolled authenticator. Refused outside development and testing.
+two different organisations (to try their isolation), random passwords and an enrolled
+authenticator (every role requires two factors). Refused outside development and testing.
 
 Running it again resets the accounts (new password, new TOTP secret, lock cleared) and prints
 them anew: the credentials are shown once, so losing them must not mean losing the accounts.
