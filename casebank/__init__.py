@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -135,4 +135,13 @@ def lock_timeouts(seconds):
 @event.listens_for(Engine, "begin")
 def sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if changing_request() else "BEGIN")
+
+
+def changing_request():
+    """SQLite in WAL mode fails a transaction that read and then writes after another connection
+    committed ("database is locked" at once: the busy timeout does not apply), which a CLI
+    import committing batch by batch made likely for a login. A request that changes things
+    takes the write lock when its transaction begins, so it waits for the other writer instead.
+    Reads (GET) do not, so they never queue behind a writer."""
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

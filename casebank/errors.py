@@ -61,8 +61,14 @@ def database_is_busy(error):
 def busy():
     log.warning("database busy on %s %s: answered 503", request.method, request.path)
     message = "The case bank is busy; try again in a moment."
-    body, status = render_error(ServiceUnavailable(message))
-    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json():
+        body = jsonify(error="Service Unavailable", message=message)
+    else:
+        # Straight from Jinja: the context processors would load the session and the user,
+        # from the database that is busy.
+        page = current_app.jinja_env.get_template("errors/busy.html")
+        body = page.render(message=message, path=request.path)
+    return body, ServiceUnavailable.code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def database_busy(error):

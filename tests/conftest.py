@@ -82,14 +82,15 @@ def db(request, app):
 
 
 @pytest.fixture(autouse=True)
-def session_app_security(app):
-    """Flask-Security has one Security object per process, and init_app() on a test's second
-    app (another encryption key: other TOTP and recovery-code secrets) reconfigures it; give
-    it back to the session's app after each test."""
-    security = app.extensions["security"]
-    saved = dict(vars(security))
+def session_app_extensions(app):
+    """Flask-Security and Flask-Limiter each have one object per process, and init_app() on a
+    test's second app reconfigures it (another encryption key: other TOTP secrets; Redis for
+    rate limits); give both back to the session's app after each test."""
+    shared = (app.extensions["security"], limiter)
+    saved = [dict(vars(extension)) for extension in shared]
     yield
-    vars(security).update(saved)
+    for extension, state in zip(shared, saved, strict=True):
+        vars(extension).update(state)
 
 
 @pytest.fixture(autouse=True)

@@ -202,7 +202,8 @@ GOOD_REQUEST = {
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("email", "not-an-email", "Invalid email address"),
+        ("email", "not-an-email", "not-an-email is not a valid e-mail address"),
+        ("email", "x@sec.test", "special-use or reserved name"),
         ("country", "XX", "Not a valid choice"),
         ("justification", "too short", "at least 30"),
         ("name", "", "This field is required"),

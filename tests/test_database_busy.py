@@ -4,10 +4,10 @@ busy timeout, set on every connection."""
 
 import re
 import sqlite3
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, OperationalError
 
@@ -22,8 +22,10 @@ pytestmark = pytest.mark.no_db  # the lock is held on a connection of its own, f
 
 @pytest.fixture
 def impatient_app(app):
-    """A second app on the suite's database that waits 0.2 s for a lock, not 15."""
-    impatient = create_app("testing", {"DATABASE_BUSY_TIMEOUT": 0.2})
+    """A second app on the suite's database that waits 0.2 s for a lock, not 15, and hands
+    exceptions to its error handlers as in production (testing apps re-raise those raised
+    outside the view, such as opening the session, which a form post's first statement is)."""
+    impatient = create_app("testing", {"DATABASE_BUSY_TIMEOUT": 0.2, "PROPAGATE_EXCEPTIONS": False})
     yield impatient
     with impatient.app_context():
         db.engine.dispose()
@@ -121,6 +123,39 @@ def test_a_page_whose_session_cannot_be_stored_while_busy_is_still_served(app, i
     if database_url(app).get_backend_name() == "sqlite":
         assert response.status_code == 200  # read, rendered; only the new session was not kept
     assert response.status_code != 500
+
+
+def test_a_login_waits_for_a_writer_that_commits_while_it_reads(app, impatient_app):
+    """SQLite in WAL mode: a transaction that read, then writes after another connection
+    committed, fails at once, busy timeout or not. A form post takes the write lock when its
+    transaction begins, so the other writer waits for it instead."""
+    url = database_url(app)
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite's snapshot rule")
+    client = impatient_app.test_client()
+    token = csrf_token(client.get("/account/login").get_data(as_text=True))
+    form = {"csrf_token": token, "email": "nobody@casebank.example.org", "password": "Wrong-1234"}
+    other_writer = []
+
+    def write_elsewhere(conn, cursor, statement, parameters, context, executemany):
+        if other_writer or "FROM users" not in statement:
+            return
+        with closing(sqlite3.connect(url.database, timeout=0.1, isolation_level=None)) as other:
+            try:
+                other.execute("UPDATE roles SET description = description")
+                other_writer.append("committed")
+            except sqlite3.OperationalError:
+                other_writer.append("waited")
+
+    with impatient_app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", write_elsewhere)
+    try:
+        response = client.post("/account/login", data=form)
+    finally:
+        event.remove(engine, "after_cursor_execute", write_elsewhere)
+    assert other_writer == ["waited"]
+    assert response.status_code == 200  # the wrong-password page, not 503
 
 
 def test_a_value_the_database_refuses_is_a_clear_400_not_a_500(app):

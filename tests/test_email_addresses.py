@@ -50,3 +50,13 @@ def test_the_command_line_says_why_an_address_is_refused(runner):
     assert "x@sec.test" in result.output
     assert "special-use or reserved name" in result.output
     assert accounts.find_user("x@sec.test") is None
+
+
+@pytest.mark.parametrize(("email", "valid"), ADDRESSES)
+def test_the_request_form_accepts_the_same_addresses(auth, db, email, valid):
+    from casebank.models import AccessRequest
+    from tests.test_accounts import GOOD_REQUEST
+
+    auth.post_form("/account/request-access", {**GOOD_REQUEST, "email": email})
+    queued = db.session.query(AccessRequest).filter_by(email=email.lower()).count()
+    assert queued == (1 if valid else 0)

@@ -207,6 +207,15 @@ def test_the_number_of_proxies_to_trust_is_a_setting(app):
         database.engine.dispose()
 
 
+def test_rate_limits_count_an_ipv6_64_as_one_client(at):
+    answers = [
+        at(f"2001:db8:9:9::{n + 1:x}").login(email=f"n{n}@example.org", password=WRONG).status_code
+        for n in range(21)
+    ]
+    assert answers[:20] == [200] * 20
+    assert answers[20] == 429
+
+
 # --- every step that checks a credential honours the lock ------------------------------------
 
 

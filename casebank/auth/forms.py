@@ -11,10 +11,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casebank import codes
+from casebank.auth.security import InvalidEmail, login_email
 from casebank.extensions import db
 from casebank.models import Partner, RoleName
 
@@ -29,6 +30,14 @@ REQUESTABLE_ROLES = select_choices(r for r in RoleName.choices() if r[0] != Role
 def country_choices():
     names = sorted(codes.country_names().items(), key=lambda pair: pair[1])
     return select_choices([("", "Choose a country"), *names])
+
+
+def login_address(form, field):
+    """The address the account would log in with: the login form's own validator decides."""
+    try:
+        field.data = login_email(field.data.strip().lower())
+    except InvalidEmail as error:
+        raise ValidationError(str(error)) from None
 
 
 def partners_by_acronym():
@@ -60,7 +69,7 @@ class RequestAccessForm(FlaskForm):
         description="Your customs administration, agency or partner organisation.",
     )  # fmt: skip
     email = EmailField(
-        "Work e-mail", validators=[InputRequired(), Email(), Length(max=254)],
+        "Work e-mail", validators=[InputRequired(), Length(max=254), login_address],
         description="Your official work address; private addresses are not accepted.",
     )  # fmt: skip
     country = SelectField("Country", validators=[InputRequired()])

@@ -13,7 +13,6 @@ Counts live in the database (atomic UPDATEs), so every worker and host sees the 
 A lock answers like a wrong password (User.is_locked), so it never confirms a right one.
 """
 
-import ipaddress
 import logging
 import smtplib
 from datetime import timedelta
@@ -25,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from casebank.auth.audit_trail import audit_request
+from casebank.client_address import current_client
 from casebank.extensions import db
 from casebank.mail import send_mail
 from casebank.models import LoginThrottle, User
@@ -44,24 +44,6 @@ ACCOUNT_LOCK = timedelta(hours=1)
 INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 # Endpoints where a lock does not apply: asking for a reset link is the owner's way out.
 UNLOCKED_ENDPOINTS = {"security.forgot_password"}
-
-
-def client_of(address):
-    """The client a failure is counted for: an IPv4 address, or the /64 of an IPv6 one (a
-    subscriber gets a whole /64, so single IPv6 addresses would cost an attacker nothing)."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return "unknown"
-    if ip.version == 6 and ip.ipv4_mapped:
-        return str(ip.ipv4_mapped)
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
-def current_client():
-    return client_of(request.remote_addr) if has_request_context() else "cli"
 
 
 def lock_for(failures):

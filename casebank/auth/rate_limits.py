@@ -7,9 +7,8 @@ Flask-Limiter keeps counts in memory by default and in Redis when CASEBANK_REDIS
 """
 
 from flask import request, session
-from flask_limiter.util import get_remote_address
 
-from casebank.auth.lockout import client_of
+from casebank.client_address import current_client
 from casebank.extensions import limiter
 
 PER_ADDRESS = "20 per minute;200 per hour"
@@ -20,7 +19,7 @@ def account_key():
     """The account a login or 2FA attempt is aimed at (not whether it exists), at this address."""
     email = (request.form.get("email") or "").strip().lower()
     account = email or str(session.get("tf_user_id") or "")
-    return f"account:{account}|{client_of(get_remote_address())}"
+    return f"account:{account}|{current_client()}"
 
 
 def limit_security_views(app):
