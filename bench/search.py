@@ -44,7 +44,7 @@ from casebank.search.querying import (  # noqa: E402
     SearchRequest,
     highlight_terms,
     make_hit,
-    parse,
+    parse_request,
     rank,
 )
 from casebank.services.demo import demo_case_records  # noqa: E402
@@ -193,17 +193,19 @@ def whoosh_modes(audience, qs):
     indexes = search_indexes()
     schema = indexes.searcher(audience).schema
 
+    def ranked(searcher, q):  # the words as typed, then widened by domain knowledge
+        parsed = parse_request(q, schema)
+        queries = [parsed.typed] + ([parsed.widened] if parsed.widened else [])
+        return rank(searcher, queries, SearchRequest(text=q), None)[0], parsed.typed
+
     def plain(q):  # matching and ranking: the top 10 and the set of all matches
-        searcher = indexes.searcher(audience)
-        ranked, _matched = rank(searcher, parse(q, schema), SearchRequest(text=q), None)
-        return ranked
+        return ranked(indexes.searcher(audience), q)[0]
 
     def highlighted(q):  # and the ten hits with their stored fields and highlighted snippets
         searcher = indexes.searcher(audience)
-        query = parse(q, schema)
-        ranked, _matched = rank(searcher, query, SearchRequest(text=q), None)
+        docs, query = ranked(searcher, q)
         terms = highlight_terms(query, searcher.reader())
-        return [make_hit(searcher.stored_fields(d), audience, terms) for d in ranked]
+        return [make_hit(searcher.stored_fields(d), audience, terms) for d in docs]
 
     user = Officer() if audience == RESTRICTED else ANONYMOUS
 

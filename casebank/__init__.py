@@ -48,6 +48,7 @@ def register_extensions(app):
     from casebank.auth.security import init_security
     from casebank.auth.sessions import register_sessions
     from casebank.extensions import csrf, db, limiter, migrate
+    from casebank.request_text import refuse_nul_in_path
 
     db.init_app(app)
     with app.app_context():
@@ -55,6 +56,7 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     # Order matters: end stale sessions, then apply access rules, then check CSRF tokens,
     # so a visitor without access gets the same 404 whatever they send.
+    app.before_request(refuse_nul_in_path)
     register_sessions(app)
     app.before_request(enforce_endpoint_rule)
     csrf.init_app(app)
@@ -73,11 +75,13 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from casebank import admin, api, cli, editorial, health, public, restricted
+    from casebank import admin, api, cli, editorial, health, partner, public, restricted
     from casebank.auth import views as account
     from casebank.auth.rate_limits import limit_security_views
 
-    blueprints = (public.bp, restricted.bp, editorial.bp, admin.bp, account.bp, health.bp, api.bp)
+    blueprints = (
+        public.bp, restricted.bp, editorial.bp, partner.bp, admin.bp, account.bp, health.bp, api.bp
+    )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     limit_security_views(app)

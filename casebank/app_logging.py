@@ -42,3 +42,5 @@ def register_logging(app):
         handler.setFormatter(OneLineFormatter())
         root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
+    # Alembic lists every plugin it sets up at INFO on each command; that says nothing.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -5,9 +5,10 @@ import logging
 import sqlite3
 
 from flask import current_app, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import (
+    BadRequest,
     HTTPException,
     InternalServerError,
     RequestEntityTooLarge,
@@ -70,11 +71,26 @@ def database_busy(error):
     return unexpected(error)
 
 
+def value_refused(error):
+    """The database refused a value the checks let through (PostgreSQL: a NUL character, a
+    number out of a column's range): the visitor's input, not a fault of the server."""
+    log.warning("database refused a value on %s %s: %s", request.method, request.path,
+                type(error.orig).__name__)  # fmt: skip
+    return render_error(
+        BadRequest(
+            "A value you sent cannot be stored (an invisible control character, or a number "
+            "far too large). Go back, correct it and try again."
+        )
+    )
+
+
 def server_error(error):
     """An exception outside the view (an after_request commit) reaches Flask's handlers as
     InternalServerError, the exception inside."""
     if database_is_busy(error.original_exception):
         return busy()
+    if isinstance(error.original_exception, DataError):
+        return value_refused(error.original_exception)
     return render_error(error)
 
 
@@ -90,4 +106,5 @@ def register_errorhandlers(app):
     app.register_error_handler(InternalServerError, server_error)
     app.register_error_handler(OperationalError, database_busy)
     app.register_error_handler(PoolTimeout, database_busy)
+    app.register_error_handler(DataError, value_refused)
     app.register_error_handler(Exception, unexpected)

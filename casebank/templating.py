@@ -31,6 +31,13 @@ def amount(value, currency=None):
     return f"{shown} {currency}" if currency else shown
 
 
+def show_value(value):
+    """A record's value as text: lists joined, nothing for None."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "" if value is None else value
+
+
 def url_with(**changes):
     """The current URL with some query arguments changed (None removes one)."""
     args = request.args.to_dict()
@@ -41,6 +48,10 @@ def url_with(**changes):
 
 def register(app):
     app.jinja_env.filters.update(
-        country=codes.country_name, label=label, paragraphs=paragraphs, amount=amount
+        country=codes.country_name,
+        label=label,
+        paragraphs=paragraphs,
+        amount=amount,
+        show_value=show_value,
     )
     app.jinja_env.globals.update(url_with=url_with, vocab=VOCABULARIES)

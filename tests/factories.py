@@ -3,8 +3,11 @@
 import itertools
 
 from casebank.extensions import db
-from casebank.models import CaseStudy
+from casebank.models import CaseStudy, Partner
+from casebank.services.accounts import create_user, find_user
 from casebank.services.case_transfer import import_cases
+from casebank.services.cases import workflow
+from tests.auth_actions import PASSWORD, ROLE_USERS
 
 _numbers = itertools.count(1)
 
@@ -52,3 +55,35 @@ def make_case(**overrides):
     record = case_record(**overrides)
     import_cases([record])
     return db.session.scalar(db.select(CaseStudy).filter_by(reference=record["reference"]))
+
+
+def role_user(role):
+    return find_user(ROLE_USERS[role][0])
+
+
+def move_case(case, *transitions, user=None, reason="Because.", access_level="public_with_notes"):
+    """Walk case through the workflow's transitions (as the test editor unless told)."""
+    user = user or role_user("editor")
+    for name in transitions:
+        workflow.apply(case, name, user, reason=reason, access_level=access_level)
+    return case
+
+
+def partner_named(acronym):
+    return db.session.scalar(db.select(Partner).filter_by(acronym=acronym))
+
+
+def join_partner(acronym, user=None):
+    """Make the test partner user (or user) a member of the partner organisation `acronym`."""
+    user = user or role_user("partner")
+    user.partner = partner_named(acronym)
+    db.session.flush()
+    return user
+
+
+def make_partner_user(email, acronym=None):
+    """Another partner account, in organisation `acronym` (or in none)."""
+    user = create_user(email, ["partner"], password=PASSWORD, name=email.split("@")[0])
+    if acronym:
+        join_partner(acronym, user)
+    return user

@@ -15,7 +15,9 @@ from casebank.auth import permissions
 from casebank.auth.permissions import ENDPOINT_RULES, LOGIN_FIRST
 from casebank.models import AccessRequest, CaseStudy, Document, User
 from casebank.services import accounts, documents
+from casebank.services.cases import attachments
 from tests.auth_actions import ROLE_USERS, ROLES
+from tests.factories import join_partner, make_case
 
 
 def routes(app):
@@ -48,6 +50,15 @@ def example_args(db):
         "guide.txt",
     )
     on_risk = {"document_id": risk.id}
+    join_partner("TRAFFIC")  # the test partner's own organisation's draft
+    own_case = make_case(status="draft", partner="TRAFFIC")
+    on_case = {"reference": own_case.reference}
+    photo = attachments.attach(
+        own_case, partner, b"A note.\n", "note.txt", "Note", "other", "restricted"
+    )
+    partner_case_pages = ("case_page", "edit_case", "transition", "post_message", "compare")
+    editorial_case_pages = ("case_review", "save_case", "case_transition", "case_message",
+                            "assign_case", "compare_revisions")  # fmt: skip
     db.session.commit()  # a refused request rolls back what is not committed (a savepoint here)
     return {
         "static": {"filename": "css/site.css"},
@@ -73,6 +84,11 @@ def example_args(db):
             f"editorial.{name}": on_risk
             for name in ("edit_document", "update_document", "publication", "download")
         },
+        **{f"partner.{name}": on_case for name in partner_case_pages},
+        **{f"editorial.{name}": on_case for name in editorial_case_pages},
+        "editorial.restore_revision": {**on_case, "number": 1},
+        "partner.attach_file": on_case,
+        "partner.download_attachment": {**on_case, "document_id": photo.id},
     }
 
 

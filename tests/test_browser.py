@@ -12,16 +12,20 @@ from pathlib import Path
 import pyotp
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from casebank import create_app
 from casebank.extensions import db
+from casebank.models import Partner
 from casebank.search import rebuild, search_indexes
 from casebank.services import accounts
 from casebank.services.demo import load_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 OFFICER, PASSWORD = "browser.officer@casebank.example.org", "Juniper-Signal-Estuary-52"
+EDITOR = "browser.editor@casebank.example.org"
+PARTNER = "browser.partner@casebank.example.org"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -50,6 +54,9 @@ def live_server(tmp_path_factory):
         upgrade()
         load_demo()
         accounts.create_user(OFFICER, ["officer"], password=PASSWORD)
+        accounts.create_user(EDITOR, ["editor"], password=PASSWORD)
+        partner = accounts.create_user(PARTNER, ["partner"], password=PASSWORD)
+        partner.partner = db.session.scalar(select(Partner).filter_by(acronym="TRAFFIC"))
         db.session.commit()
         rebuild()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -166,3 +173,84 @@ def test_officer_enrols_two_factor_and_reads_a_restricted_case(live_server, page
     # Waits for the page after logout (is_visible() would look at whatever is loaded now).
     page.get_by_role("link", name="Log in").wait_for(state="visible", timeout=10_000)
     assert page.console_errors == []
+
+
+def log_in(page, live_server, email, two_factor=False):
+    page.goto(live_server + "/account/login")
+    page.get_by_label("Email Address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    if two_factor:  # first login: enrol an authenticator
+        page.get_by_label(re.compile("authenticator")).check()
+        page.get_by_role("button", name="Submit", exact=True).click()
+        key = re.search(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)", page.content()).group(1)
+        page.get_by_label("Authentication Code").fill(pyotp.TOTP(key.replace("-", "")).now())
+        page.get_by_role("button", name="Submit Code").click()
+
+
+def test_partner_submits_editor_asks_for_changes_partner_answers_editor_publishes(
+    live_server, browser
+):
+    errors = []
+
+    def new_page():
+        page = browser.new_context().new_page()
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        return page
+
+    partner, editor = new_page(), new_page()
+    log_in(partner, live_server, PARTNER)
+    partner.get_by_role("link", name="Your case studies").click()
+    partner.get_by_role("link", name="Write a case study").click()
+    partner.get_by_label("Title", exact=True).fill("Shahtoosh shawls in air cargo")
+    partner.get_by_role("button", name="Save draft").click()
+    sync_api.expect(partner.get_by_text("saved. Come back to it at any time")).to_be_visible()
+    partner.get_by_label("Summary").fill("Shawls of Tibetan antelope wool found in air cargo.")
+    partner.get_by_label("What happened").fill("An x-ray showed folded shawls: chirugorsewool.")
+    partner.get_by_label("Seizure date").fill("2023-05-06")
+    partner.get_by_label("Seizing country").fill("IN")
+    partner.get_by_label("CITES", exact=True).check()
+    partner.get_by_label("Commodity").select_option(label="Animal parts and products")
+    partner.get_by_label("How it was detected").select_option(label="X-ray or scanning")
+    partner.get_by_role("button", name="Save draft").click()
+    sync_api.expect(partner.get_by_text("Saved.", exact=True)).to_be_visible()
+    partner.get_by_role("link", name="Status, history, conversation and submission").click()
+    partner.get_by_role("button", name="Submit for review").click()
+    sync_api.expect(partner.get_by_text("is now: Submitted")).to_be_visible()
+    reference = partner.url.rsplit("/", 1)[1]
+
+    log_in(editor, live_server, EDITOR, two_factor=True)
+    editor.get_by_role("link", name="Editorial").click()
+    editor.get_by_role("link", name=reference).click()
+    form = editor.locator(
+        "form.transition", has=editor.get_by_role("button", name="Ask for changes")
+    )
+    form.get_by_label("Reason").fill("Please add the place of the seizure.")
+    form.get_by_role("button", name="Ask for changes").click()
+    sync_api.expect(editor.get_by_text("is now: Changes requested")).to_be_visible()
+
+    partner.reload()
+    sync_api.expect(partner.get_by_text("Please add the place of the seizure.")).to_be_visible()
+    partner.get_by_role("link", name="Edit").click()
+    partner.get_by_label("Place").fill("Indira Gandhi International Airport")
+    partner.get_by_role("button", name="Save draft").click()
+    sync_api.expect(partner.get_by_text("Saved.", exact=True)).to_be_visible()
+    partner.get_by_role("link", name="Status, history, conversation and submission").click()
+    partner.get_by_role("button", name="Submit for review").click()
+    sync_api.expect(partner.get_by_text("is now: Submitted")).to_be_visible()
+
+    editor.reload()
+    form = editor.locator("form.transition", has=editor.get_by_role("button", name="Publish"))
+    form.get_by_label("Public, restricted notes for officers only").check()
+    form.get_by_role("button", name="Publish").click()
+    sync_api.expect(editor.get_by_text("is now: Published")).to_be_visible()
+
+    visitor = new_page()
+    visitor.goto(live_server + "/")
+    visitor.get_by_role("search").first.get_by_role("searchbox").fill("chirugorsewool")
+    visitor.keyboard.press("Enter")
+    visitor.get_by_role("link", name="Shahtoosh shawls in air cargo").click()
+    sync_api.expect(visitor.get_by_text("Indira Gandhi International Airport")).to_be_visible()
+    for page in (partner, editor, visitor):
+        page.context.close()
+    assert errors == []  # under the strict CSP, an inline script or style would show here

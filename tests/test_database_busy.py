@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from casebank import create_app
 from casebank.errors import database_busy
@@ -121,3 +121,14 @@ def test_a_page_whose_session_cannot_be_stored_while_busy_is_still_served(app, i
     if database_url(app).get_backend_name() == "sqlite":
         assert response.status_code == 200  # read, rendered; only the new session was not kept
     assert response.status_code != 500
+
+
+def test_a_value_the_database_refuses_is_a_clear_400_not_a_500(app):
+    from psycopg.errors import UntranslatableCharacter
+
+    from casebank.errors import value_refused
+
+    error = DataError("INSERT", {}, UntranslatableCharacter("NUL"))
+    with app.test_request_context("/partner/cases/new", method="POST"):
+        body, status = value_refused(error)
+    assert status == 400 and "cannot be stored" in body

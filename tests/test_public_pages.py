@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from casebank.models import CaseStudy
 from casebank.services.demo import demo_case_records
-from tests.factories import make_case
+from tests.factories import make_case, move_case
 
 PUBLIC_PAGES = ["/", "/cases", "/conventions", "/hs-codes", "/about", "/hs-codes?q=2903"]
 
@@ -186,11 +186,20 @@ def test_case_page_shows_no_editorial_bookkeeping(client, db):
 
 
 def test_published_case_appears_once_published(client, db):
-    case = make_case(status="draft")
+    case = make_case(status="submitted")
     db.session.commit()  # a refused request (the 404 below) rolls back uncommitted work
     assert client.get(f"/cases/{case.reference}").status_code == 404
-    case.status = "published"
+    move_case(case, "publish", access_level="public")
     db.session.flush()
     assert client.get(f"/cases/{case.reference}").status_code == 200
     stored = db.session.scalar(select(CaseStudy).filter_by(reference=case.reference))
     assert stored.is_public
+
+
+@pytest.mark.parametrize("role", ["anonymous", "officer"])
+@pytest.mark.parametrize(
+    "path", ["/cases/CB%00X", "/restricted/cases/CB%00X", "/cases/%F0%9F%90%A2"]
+)
+def test_a_reference_with_odd_characters_is_simply_missing(auth, client, role, path):
+    auth.login(role)
+    assert client.get(path).status_code in (404, 302)

@@ -10,7 +10,7 @@ from casebank.search import check_index, index_cases, outbox, rebuild
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
 from casebank.search.entries import case_key
 from casebank.services.reference_data import load_reference
-from tests.factories import make_case
+from tests.factories import make_case, move_case
 from tests.search_helpers import Officer, references, search
 
 WORD = "zanzibarquill"
@@ -56,10 +56,10 @@ def test_a_deleted_case_leaves_both_indexes():
 def test_unpublish_publish_and_restrict():
     case = make_case(narrative=f"The {WORD} case.")
     db.session.commit()
-    case.status = "withdrawn"
+    move_case(case, "unpublish")
     db.session.commit()
     assert found(WORD) == [] and found(WORD, Officer()) == []
-    case.status = "published"
+    move_case(case, "reopen", "publish")
     db.session.commit()
     assert found(WORD) == [case.reference] == found(WORD, Officer())
     case.access_level = "restricted"

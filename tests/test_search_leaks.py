@@ -42,6 +42,8 @@ def canaries():
 
 
 ANONYMOUS_QUERIES = [CANARY, *MISSPELLINGS, f"{CANARY[:6]}*", f"title:{CANARY}", f'"{CANARY}"']
+# Two words: nothing holds both, so the search falls back to either (and must find neither).
+ANONYMOUS_QUERIES += [f"{CANARY} {MISSPELLINGS[0]}", f"{MISSPELLINGS[1]} {MISSPELLINGS[2]}"]
 
 
 @pytest.mark.parametrize("query", ANONYMOUS_QUERIES)

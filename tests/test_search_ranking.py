@@ -68,6 +68,7 @@ def searcher(tmp_path_factory):
                     title=title,
                     body=titled(title, text(RNG.randint(10, 120))),
                     convention=RNG.choice(["CITES", "BASEL", "MONTREAL"]),
+                    language="en",
                     date=f"20{RNG.randint(10, 24)}-01-01",
                 )
     with indexes.writers(merge=False) as writers:
@@ -84,6 +85,7 @@ def searcher(tmp_path_factory):
 def plain_queries():
     rng = random.Random(11)
     queries = [*WORDS[:6], "ivory OR timber", "ivory pangolin OR rosewood", "cites container"]
+    queries += ["ivory in the container", "the pangolin OR in timber"]  # stop words
     queries += [" ".join(rng.sample(WORDS, rng.randint(1, 3))) for _ in range(40)]
     return queries
 
@@ -142,3 +144,15 @@ def test_a_public_and_a_restricted_segment_sharing_an_id_share_no_cached_data(tm
     assert plain.total == 1 and dict(plain.facets["country"]) == {"KE": 1}
     indexes.close()
     random.seed()  # later tests draw fresh segment ids again
+
+
+@pytest.mark.parametrize("word", WORDS[:6])
+def test_scores_of_some_documents_equal_the_full_scores(searcher, word):
+    """ranking.scores_of ("more like this") scores given documents as term_scores does all."""
+    term = FoldingStemmer("en").term(word)
+    every = ranking.term_scores(searcher, "body", term)
+    some = list(range(0, searcher.reader().doc_count_all(), 3))  # deleted ones included
+    assert ranking.scores_of(searcher, "body", term, some) == {
+        d: every[d] for d in some if d in every
+    }
+    assert any(d in every for d in some)

@@ -31,6 +31,9 @@ def search_json(results):
         "pages": results.pages,
         "notices": results.request.notices,
         "suggestion": results.suggestion,
+        "corrected_from": results.corrected_from,  # these are the results for "query"
+        "any_word": results.any_word,  # nothing held every word: these hold some
+        "also_showing": [{"kind": e.kind, "value": e.value} for e in results.widened],
         "facets": {name: dict(counts) for name, counts in results.facets.items()},
         "hits": [
             {

@@ -13,6 +13,8 @@ import logging
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user as _current_user
 
+from casebank.models.vocab import AccessLevel, WorkflowStatus
+
 log = logging.getLogger(__name__)
 
 
@@ -78,6 +80,56 @@ SECURITY_PUBLIC = {
 SECURITY_SIGNED_IN = {"change_password", "mf_recovery_codes"}
 
 
+# Case studies in the workflow: who may see, edit and move one. A case a user may not see
+# answers 404, like a missing one. The transition table (services/cases/workflow.py) names
+# these predicates as its "who may".
+PARTNER_EDITABLE = (WorkflowStatus.DRAFT, WorkflowStatus.CHANGES_REQUESTED)
+
+
+def has_organisation(user):
+    """A partner who belongs to a partner organisation, and so may submit case studies."""
+    return is_partner(user) and user.partner_id is not None
+
+
+def is_case_submitter(user, case):
+    """A partner of the organisation the case study belongs to."""
+    return has_organisation(user) and user.partner_id == case.partner_id
+
+
+def is_case_editor(user, case):
+    return is_editor(user)
+
+
+def can_view_case(user, case):
+    """Editors see every case; an organisation sees its own in every status; everyone else
+    sees published ones only, restricted ones only as officers."""
+    if is_editor(user) or is_case_submitter(user, case):
+        return True
+    if case.status != WorkflowStatus.PUBLISHED:
+        return False
+    return case.access_level == AccessLevel.PUBLIC or is_officer(user)
+
+
+def can_revise_submission(user, case):
+    """The organisation edits its own case while it is a draft or changes were asked for."""
+    return is_case_submitter(user, case) and case.status in PARTNER_EDITABLE
+
+
+def can_edit_case(user, case):
+    """Editors edit every case (a published one gets a new revision); the organisation its
+    own, while it may revise it."""
+    return is_editor(user) or can_revise_submission(user, case)
+
+
+def can_discuss_case(user, case):
+    """The conversation: editors and the submitting organisation."""
+    return is_editor(user) or is_case_submitter(user, case)
+
+
+def can_read_internal_notes(user, case):
+    return is_editor(user)
+
+
 def can_search_restricted(user):
     """Officers search the restricted index (every published case study, restricted notes too);
     everyone else searches the public one."""
@@ -125,6 +177,25 @@ ENDPOINT_RULES = {
     "editorial.update_document": is_editor,
     "editorial.publication": is_editor,
     "editorial.download": is_editor,
+    # Case studies: each view checks the case itself too (case_pages.case_or_404).
+    "partner.case_list": is_partner,
+    "partner.new_case": is_partner,
+    "partner.case_page": is_partner,
+    "partner.edit_case": is_partner,
+    "partner.transition": is_partner,
+    "partner.post_message": is_partner,
+    "partner.compare": is_partner,
+    "partner.attach_file": is_partner,
+    "partner.download_attachment": is_partner,
+    "editorial.case_queue": is_editor,
+    "editorial.new_case": is_editor,
+    "editorial.case_review": is_editor,
+    "editorial.save_case": is_editor,
+    "editorial.case_transition": is_editor,
+    "editorial.case_message": is_editor,
+    "editorial.assign_case": is_editor,
+    "editorial.compare_revisions": is_editor,
+    "editorial.restore_revision": is_editor,
     **{f"security.{name}": anyone for name in SECURITY_PUBLIC},
     **{f"security.{name}": authenticated for name in SECURITY_SIGNED_IN},
     "public.search": anyone,
@@ -135,6 +206,7 @@ BLUEPRINT_RULES = {
     "restricted": is_officer,
     "admin": is_admin,
     "editorial": is_editor,
+    "partner": is_partner,
 }
 # Where an anonymous visitor denied by these rules is sent to log in instead of a 404.
 LOGIN_FIRST = {authenticated, is_admin, is_officer, is_editor, is_partner}

@@ -1,8 +1,8 @@
-"""The secretariat's editorial pages: uploading, describing and publishing documents."""
+"""The secretariat's editorial pages: documents, and the review of case studies."""
 
 from casebank.auth.permissions import guarded_blueprint
 
 bp = guarded_blueprint("editorial", __name__, url_prefix="/editorial")
 
 
-from casebank.editorial import views  # noqa: E402,F401 - registers the routes on bp
+from casebank.editorial import cases, views  # noqa: E402,F401 - registers the routes on bp

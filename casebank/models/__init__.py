@@ -1,6 +1,7 @@
 """The domain model; importing this package registers every table on db.metadata."""
 
 from casebank.models.audit import AuditEvent
+from casebank.models.case_history import CaseMessage, CaseRevision
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
 from casebank.models.document import (
     Document,
@@ -18,6 +19,8 @@ from casebank.models.user_session import StoredSession, UserSession
 __all__ = [
     "AccessRequest",
     "AuditEvent",
+    "CaseMessage",
+    "CaseRevision",
     "CaseStudy",
     "Document",
     "RiskIndicator",

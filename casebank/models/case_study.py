@@ -1,5 +1,7 @@
 """A case study: one seizure and, where it led to one, its prosecution."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -13,7 +15,7 @@ from sqlalchemy import (
     String,
     Table,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from casebank.extensions import db
 from casebank.models.encrypted import EncryptedJSON, EncryptedText
@@ -67,6 +69,23 @@ def utc_now():
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class StatusWriteRefused(Exception):
+    """Something other than the workflow (casebank.services.cases.workflow) set a status."""
+
+
+_status_writer = ContextVar("case_status_writer", default=False)
+
+
+@contextmanager
+def status_writer():
+    """The one door to CaseStudy.status; only the workflow module opens it."""
+    token = _status_writer.set(True)
+    try:
+        yield
+    finally:
+        _status_writer.reset(token)
+
+
 class CaseStudy(db.Model):
     """Free text is encrypted at rest (EncryptedText): a restricted case study's words, and
     the officers' notes of every case study, must not be readable from a disk or a dump."""
@@ -81,13 +100,14 @@ class CaseStudy(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
-    title: Mapped[str] = mapped_column(EncryptedText("title"))
-    summary: Mapped[str] = mapped_column(EncryptedText("summary"))
-    narrative: Mapped[str] = mapped_column(EncryptedText("narrative"))
+    title: Mapped[str | None] = mapped_column(EncryptedText("title"))
+    summary: Mapped[str | None] = mapped_column(EncryptedText("summary"))
+    narrative: Mapped[str | None] = mapped_column(EncryptedText("narrative"))
 
     # The seizure
-    seizure_date: Mapped[date] = mapped_column(index=True)
-    country: Mapped[str] = mapped_column(String(2), index=True)
+    # A draft may lack any field but its reference; submitting checks it is complete.
+    seizure_date: Mapped[date | None] = mapped_column(index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
     place: Mapped[str | None] = mapped_column(EncryptedText("place"))
     facility_type: Mapped[FacilityType | None] = mapped_column(vocabulary(FacilityType))
     point: Mapped[ControlPoint | None] = mapped_column(vocabulary(ControlPoint))
@@ -98,7 +118,9 @@ class CaseStudy(db.Model):
     hs_codes: Mapped[list[HSCode]] = relationship(
         secondary=case_study_hs_codes, order_by=HSCode.code
     )
-    commodity_category: Mapped[CommodityCategory] = mapped_column(vocabulary(CommodityCategory))
+    commodity_category: Mapped[CommodityCategory | None] = mapped_column(
+        vocabulary(CommodityCategory)
+    )
     species_scientific_name: Mapped[str | None] = mapped_column(
         EncryptedText("species_scientific_name")
     )
@@ -116,7 +138,7 @@ class CaseStudy(db.Model):
     transit_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     destination_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     concealment_method: Mapped[str | None] = mapped_column(EncryptedText("concealment_method"))
-    detection_method: Mapped[DetectionMethod] = mapped_column(vocabulary(DetectionMethod))
+    detection_method: Mapped[DetectionMethod | None] = mapped_column(vocabulary(DetectionMethod))
     agencies: Mapped[list[str]] = mapped_column(EncryptedJSON("agencies"), default=list)
     goods_disposition: Mapped[str | None] = mapped_column(EncryptedText("goods_disposition"))
 
@@ -147,11 +169,24 @@ class CaseStudy(db.Model):
         ForeignKey("partners.id", ondelete="SET NULL"), index=True
     )
     partner: Mapped[Partner | None] = relationship()
+    # The editor who looks after the case in the review queue.
+    assigned_editor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    assigned_editor = relationship("User", foreign_keys=[assigned_editor_id])
+    # The number of the latest revision: a save that carries an older one is a stale edit.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Naive UTC everywhere, so SQLite and PostgreSQL store and compare the same values.
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
     published_at: Mapped[datetime | None]
+
+    @validates("status")
+    def only_the_workflow_writes_status(self, key, value):
+        if not _status_writer.get():
+            raise StatusWriteRefused(f"{self!r}: status changes only through the workflow")
+        return value
 
     @property
     def is_public(self):

@@ -10,6 +10,7 @@ from casebank.request_numbers import page_number
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, CaseStudySchema
 from casebank.services import catalogue, documents
 from casebank.services.case_transfer import case_record
+from casebank.services.cases import revisions
 from casebank.services.documents import PUBLIC
 
 public_case_schema = CaseStudySchema(only=PUBLIC_CASE_FIELDS)
@@ -46,6 +47,7 @@ def case_detail(reference):
         "public/case_detail.html",
         case=public_case_schema.dump(case_record(case)),
         published_at=case.published_at,
+        last_updated_at=revisions.edited_after_publication(case),
         conventions={c.code: c for c in case.conventions},
         hs_codes={h.code: h for h in case.hs_codes},
         partner=case.partner,

@@ -5,6 +5,7 @@ published public case study; RESTRICTED_CASE_FIELDS adds what only enforcement o
 """
 
 from datetime import date
+from decimal import Decimal
 
 from marshmallow import (
     RAISE,
@@ -78,8 +79,16 @@ def currency():
     return fields.String(allow_none=True, load_default=None)
 
 
+# The largest amount or quantity the columns hold (NUMERIC(16, 3) for quantities).
+LARGEST_AMOUNT = Decimal("9999999999999")
+
+
 def amount():
-    return fields.Decimal(allow_none=True, load_default=None, validate=validate.Range(min=0))
+    return fields.Decimal(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=LARGEST_AMOUNT),
+    )
 
 
 def country_list():

@@ -33,7 +33,7 @@ AUDIENCES = (PUBLIC, RESTRICTED)
 CURRENT = "current"
 # Bumped whenever the schema or the analysers change: a generation built by older code then
 # counts as missing, and `flask casebank reindex --if-missing` (run by `make run`) rebuilds it.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "5"
 VERSION_FILE = "SCHEMA_VERSION"
 WRITE_LOCK = "MAIN_WRITELOCK"  # the lock Whoosh's SegmentWriter takes ("<indexname>_WRITELOCK")
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer before giving up
@@ -79,6 +79,9 @@ def build_schema():
         detection_method=ID(stored=True, sortable=True),
         prosecution_status=ID(stored=True, sortable=True),
         commodity=ID(stored=True, sortable=True),
+        # A case's features for "more like this" (entries.profile); stored, as the query is
+        # built from the case's own.
+        profile=KEYWORD(stored=True, lowercase=False),
         updated_at=STORED(),
         access=STORED(),  # stored, never indexed: it cannot be queried
     )

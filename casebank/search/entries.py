@@ -14,9 +14,13 @@ from sqlalchemy import select
 from casebank import codes
 from casebank.models import Convention, HSCode
 from casebank.models.vocab import (
+    CitesAppendix,
     CommodityCategory,
+    ControlPoint,
     DetectionMethod,
     DocumentStatus,
+    FacilityType,
+    ProsecutionStatus,
     TransportMode,
     WorkflowStatus,
 )
@@ -25,7 +29,7 @@ from casebank.schemas.case_study import (
     RESTRICTED_CASE_FIELDS,
     CaseStudySchema,
 )
-from casebank.search.analysis import body_field, titled
+from casebank.search.analysis import FoldingStemmer, body_field, titled
 from casebank.search.engine import PUBLIC, RESTRICTED
 from casebank.services.case_transfer import case_record
 
@@ -125,17 +129,12 @@ def entry_from_record(record, names):
     words += [codes.country_name(c) for c in dict.fromkeys(countries)]
     words += names.words(conventions, hs)
     words += record.get("agencies") or []
-    words += [
-        CommodityCategory.label_of(record["commodity_category"]),
-        DetectionMethod.label_of(record.get("detection_method")),
-        TransportMode.label_of(record.get("transport_mode"))
-        if record.get("transport_mode")
-        else "",
-    ]
+    words += vocabulary_labels(record)
     notes = record.get("restricted_notes") or ""
     entry = {
         "kind": CASE,
         "reference": record["reference"],
+        "language": "en",  # case studies are written in English (queries need it: see words_query)
         "title": record["title"],
         "body": titled(record["title"], record["summary"], record["narrative"], notes, *words),
         "summary": record["summary"],
@@ -168,10 +167,63 @@ def entry_from_record(record, names):
         "detection_method": record.get("detection_method") or "",
         "prosecution_status": record.get("prosecution_status") or "",
         "commodity": record["commodity_category"],
+        "profile": " ".join(profile(record)),
     }
     if notes:
         entry["restricted_notes"] = notes
     return {k: v for k, v in entry.items() if v != ""}
+
+
+# Fields holding a value of a vocabulary: their labels are searchable words ("convicted",
+# "seaport", "detector dog", "hydrofluorocarbons"). Every one is in PUBLIC_CASE_FIELDS (the
+# record holds only the fields of its audience's schema anyway).
+LABELLED_FIELDS = {
+    "commodity_category": CommodityCategory,
+    "detection_method": DetectionMethod,
+    "transport_mode": TransportMode,
+    "facility_type": FacilityType,
+    "point": ControlPoint,
+    "prosecution_status": ProsecutionStatus,
+    "cites_appendix": CitesAppendix,
+}
+
+
+PROFILE_ANALYZER = FoldingStemmer("en")
+
+
+def profile(record):
+    """What a customs officer compares two seizures by, as tokens of kind:value ("more like
+    this", querying.more_like): commodity, species or substance, HS codes, convention,
+    concealment, route (origin, transit, destination, seizing country, transport mode)."""
+    tokens = [f"commodity:{record['commodity_category']}"]
+    tokens += [f"convention:{c}" for c in record.get("conventions") or []]
+    for code in record.get("hs_codes") or []:
+        tokens += [f"hs:{codes.hs_digits(code)}", f"heading:{codes.hs_digits(code)[:4]}"]
+    tokens += profile_words("species", record, "species_scientific_name", "species_common_name")
+    tokens += profile_words("substance", record, "substance_name", "ashrae_number")
+    tokens += profile_words("concealment", record, "concealment_method")
+    tokens += [f"at:{record['country']}"]
+    for kind, name in (("from", "origin_countries"), ("via", "transit_countries"),
+                       ("to", "destination_countries")):  # fmt: skip
+        tokens += [f"{kind}:{c}" for c in record.get(name) or []]
+    if record.get("transport_mode"):
+        tokens.append(f"mode:{record['transport_mode']}")
+    return list(dict.fromkeys(tokens))
+
+
+def profile_words(kind, record, *names):
+    text = " ".join(record.get(name) or "" for name in names)
+    return [f"{kind}:{token.text}" for token in PROFILE_ANALYZER(text)]
+
+
+def vocabulary_labels(record):
+    """The labels of a record's vocabulary values. "No prosecution" is left out: it would make
+    `prosecution` find the cases that had none."""
+    return [
+        vocabulary.label_of(record[name])
+        for name, vocabulary in LABELLED_FIELDS.items()
+        if record.get(name) and record[name] != ProsecutionStatus.NONE
+    ]
 
 
 def hs_field(hs_codes):

@@ -12,7 +12,8 @@ import threading
 import unicodedata
 import weakref
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from math import log
 
 from markupsafe import Markup, escape
 from whoosh import qparser
@@ -61,6 +62,9 @@ FACETS = {
 }
 SORTS = ("relevance", "newest", "oldest")
 HS_WORD = re.compile(r"^\d{4}(\.?\d{2})?$")
+ANY_WORD = re.compile(r"[^\W_]+")
+OPERATOR = re.compile(r"\b(AND|OR|NOT)\b")
+HS_SPACED = re.compile(r"(?<![\w.])(\d{4}) (\d{2})(?![\w.])")  # "2903 45" is 2903.45
 WILDCARD_TOO_SHORT = re.compile(r"(^|[\s:(\"])[*?]|(^|[\s:(\"])\w[*?]")
 
 
@@ -75,6 +79,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     notices: list = field(default_factory=list)
+    exact: bool = False  # run the words as typed, never a spelling correction instead
 
     @classmethod
     def from_args(cls, args):
@@ -84,6 +89,7 @@ class SearchRequest:
             name: args.get(name)[:40] for name in FACETS if (args.get(name) or "").strip()
         }
         request.text = request.clean(args.get("q") or "")
+        request.exact = args.get("exact") == "1"
         return request
 
     def clean(self, text):
@@ -120,14 +126,37 @@ class SearchResults:
     pages: int
     facets: dict
     suggestion: str | None = None
+    corrected_from: str | None = None  # the words typed, when these are results for suggestion
+    any_word: bool = False  # nothing matched every word: these match some of them
+    widened: list = field(default_factory=list)  # Expansions that added results
+
+
+ALL_BODIES = "*body"  # a plain word's field while parsing: every language's body field
+
+
+class LanguagesPlugin(qparser.MultifieldPlugin):
+    """Whoosh's MultifieldPlugin, but a plain word is left for CaseQueryParser.term_query to
+    look up in every language at once: it must know in which languages the word is a stop
+    word (see CaseQueryParser.words_query). Phrases and prefixes go to each field as before."""
+
+    def do_multifield(self, parser, group):
+        for i, node in enumerate(group):
+            if type(node) is qparser.syntax.WordNode and node.fieldname is None:
+                node.set_fieldname(ALL_BODIES)
+            elif isinstance(node, qparser.syntax.GroupNode):
+                group[i] = self.do_multifield(parser, node)
+        return super().do_multifield(parser, group)
 
 
 class CaseQueryParser(qparser.QueryParser):
-    """Whoosh's parser with field names restricted to FIELD_NAMES and domain words expanded."""
+    """Whoosh's parser with field names restricted to FIELD_NAMES, plain words looked up in
+    every language, and (widen=True) domain words expanded."""
 
-    def __init__(self, schema):
-        super().__init__(BODY, schema)
-        self.add_plugin(qparser.MultifieldPlugin(BODY_FIELDS))
+    def __init__(self, schema, widen=True, any_word=False):
+        super().__init__(BODY, schema, group=qparser.OrGroup if any_word else qparser.AndGroup)
+        self.widen = widen
+        self.expansions = []  # what domain knowledge added (widen=True)
+        self.add_plugin(LanguagesPlugin(BODY_FIELDS))
         self.replace_plugin(qparser.FieldsPlugin(expr=r"(?P<text>" + "|".join(FIELD_NAMES) + r"):"))
         self.remove_plugin_class(qparser.BoostPlugin)  # '^' in a word is text, not a boost
 
@@ -139,11 +168,33 @@ class CaseQueryParser(qparser.QueryParser):
             return wq.Term("hs", digits if digits.isdigit() else "-")
         if fieldname == "convention":
             return wq.Term("convention", CONVENTION_OF_WORD.get(text.lower(), text.upper()))
-        plain = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        if fieldname != BODY or termclass is not wq.Term:  # domain words: once, not per language
-            return plain
-        extra = domain_terms(text)
-        return wq.Or([plain, *extra]) if extra else plain
+        if fieldname == ALL_BODIES:
+            return self.words_query(text, termclass, boost, tokenize, removestops)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+    def words_query(self, text, termclass, boost, tokenize, removestops):
+        """A plain word in every language's body field. Where a language's analyser drops it
+        (a stop word), it does not constrain that language's entries (`in` is an English stop
+        word but a French and Spanish word: `hidden in fuel tank` must still find English
+        entries); a word every analyser drops constrains nothing (None)."""
+        found, free = [], []
+        for language, fieldname in zip(LANGUAGES, BODY_FIELDS, strict=True):
+            query = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+            if query is None or query is wq.NullQuery:
+                free.append(wq.Term("language", language))
+            else:
+                found.append(query)
+        if iso_country(text):  # "US", "SG": the country, as typed (not "us", a stop word)
+            return wq.Or([*found, wq.Term("country", text)])
+        if not found:
+            return None
+        extra = domain_terms(text) if self.widen and termclass is wq.Term else []
+        self.expansions += extra
+        return wq.Or([*found, *free, *(e.query for e in extra)])
+
+
+def iso_country(word):
+    return len(word) == 2 and word.isupper() and codes.is_valid_country(word)
 
 
 def country_code(text):
@@ -153,29 +204,136 @@ def country_code(text):
     return codes.country_code_named(text)
 
 
+# Names people use for a species or group beside the words case studies use: a query for one
+# also finds (below) the cases that say the other. Only words whose stem is theirs alone
+# ("manis" stems as "many" does).
+SPECIES_WORDS = {
+    "rhino": "rhinoceros",
+    "rhinos": "rhinoceros",
+    "rhinoceros": "rhino",
+    "eel": "anguilla",
+    "eels": "anguilla",
+    "anguilla": "eel",
+    "elvers": "eel",
+    "orangutan": "pongo",
+    "pongo": "orangutan",
+    "rosewood": "dalbergia",
+    "dalbergia": "rosewood",
+    "sandalwood": "sanders",
+    "sanders": "sandalwood",
+    "tortoise": "turtle",
+    "tortoises": "turtle",
+    "turtle": "tortoise",
+    "turtles": "tortoise",
+    "cockatoo": "cacatua",
+    "cacatua": "cockatoo",
+    "parrot": "cockatoo",
+    "parrots": "cockatoo",
+}
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """What a word adds by domain knowledge: kind (convention, hs, country, species), the
+    value the page names ("CITES", "2903", "SG", "rhinoceros") and its query."""
+
+    kind: str
+    value: str
+    query: wq.Query = field(compare=False)
+
+
 def domain_terms(word):
-    """Extra queries a plain word stands for: an HS code or prefix, a convention, a country."""
+    """Expansions a plain word stands for: an HS code or prefix, a convention, a country (ISO
+    code in capitals, or name), a species' other name."""
     extra = []
     if HS_WORD.match(word):
-        extra.append(wq.Term("hs", codes.hs_digits(word)))
+        digits = codes.hs_digits(word)
+        extra.append(Expansion("hs", digits, wq.Term("hs", digits)))
     convention = CONVENTION_OF_WORD.get(word.lower())
     if convention:
-        extra.append(wq.Term("convention", convention))
-    if len(word) == 2 and word.isupper() and codes.is_valid_country(word):
-        extra.append(wq.Term("country", word))
+        extra.append(Expansion("convention", convention, wq.Term("convention", convention)))
+    country = codes.country_code_named(word)
+    if country:
+        extra.append(Expansion("country", country, wq.Term("country", country)))
+    other = SPECIES_WORDS.get(word.lower())
+    if other:
+        term = ANALYZERS["en"].term(other)
+        extra.append(Expansion("species", other, wq.Term(BODY, term)))
     return extra
 
 
-def parse(text, schema):
+@dataclass
+class ParsedQuery:
+    """The words as typed (typed) and widened by domain knowledge (widened: None when nothing
+    was added), with what was added."""
+
+    typed: wq.Query
+    widened: wq.Query | None
+    expansions: list
+
+
+def parse_request(text, schema, any_word=False):
+    parser = CaseQueryParser(schema, widen=True, any_word=any_word)
+    widened = parse(text, schema, parser=parser)
+    if not parser.expansions:
+        return ParsedQuery(widened, None, [])
+    typed = parse(text, schema, widen=False, any_word=any_word)
+    return ParsedQuery(typed, widened, list(dict.fromkeys(parser.expansions)))
+
+
+def parse(text, schema, widen=True, parser=None, any_word=False):
     if not text:
         return wq.Every()
     try:
-        parsed = CaseQueryParser(schema).parse(text)
+        parser = parser or CaseQueryParser(schema, widen, any_word)
+        parsed = parser.parse(HS_SPACED.sub(r"\1.\2", text), normalize=False)
+        parsed = unconstrained_settled(parsed, positive_fields(parsed)).normalize()
     except Exception as error:  # Whoosh's parser is tolerant; anything else is a bad query
         raise BadQuery("We could not understand that search; try fewer symbols.") from error
     if parsed is wq.NullQuery:
         raise BadQuery("Type a word, a phrase in quotes, an HS code or a country.")
     return parsed
+
+
+def positive_fields(query):
+    """The fields of the terms a query requires or wants (not those under NOT)."""
+    if isinstance(query, wq.Not):
+        return set()
+    if isinstance(query, wq.AndNot):
+        return positive_fields(query.a)
+    if query.is_leaf():
+        return {query.field()} if query.field() else set()
+    return set().union(*(positive_fields(q) for q in query.children()))
+
+
+def unconstrained_settled(query, fields, negated=False, among_alternatives=False):
+    """words_query marks "this word does not constrain language L's entries" with a term on
+    `language` beside the word's terms. That is neutral only where the word is required
+    (under AND): `pangolin OR the` and the any-word fallback must not match every English
+    entry through `the`, `NOT in` must not exclude them all, and `the` alone must not list
+    them. So a mark stays only where the word is required, outside NOT, and where some word
+    is looked up in L's body field."""
+    if isinstance(query, wq.Or) and any(is_mark(child) for child in query.children()):
+        keep = not negated and not among_alternatives
+        return wq.Or(
+            [c for c in query.children()
+             if not is_mark(c) or (keep and body_field(c.text) in fields)]
+        )  # fmt: skip
+    if isinstance(query, wq.Not):
+        return wq.Not(unconstrained_settled(query.query, fields, not negated))
+    if isinstance(query, wq.AndNot):
+        return wq.AndNot(
+            unconstrained_settled(query.a, fields, negated),
+            unconstrained_settled(query.b, fields, not negated),
+        )
+    if query.is_leaf():
+        return query
+    alternatives = isinstance(query, wq.Or)
+    return query.apply(lambda child: unconstrained_settled(child, fields, negated, alternatives))
+
+
+def is_mark(query):
+    return isinstance(query, wq.Term) and query.fieldname == "language"
 
 
 def facet_filter(searcher, request):
@@ -192,10 +350,32 @@ def facet_filter(searcher, request):
 
 
 def run_search(searcher, request, audience):
-    """The page of hits, the total, facet counts and a spelling suggestion."""
-    query = parse(request.text, searcher.schema)
-    ranked, matched = rank(searcher, query, request, facet_filter(searcher, request))
-    terms = highlight_terms(query, searcher.reader())
+    """The page of hits, the total, facet counts and a spelling suggestion. When nothing
+    matches and the suggestion does, the results are the suggestion's (unless request.exact);
+    else, when nothing matches every word of a query without operators, those matching some
+    of them (the more, the higher)."""
+    results = run_query(searcher, request, audience)
+    if results.total:
+        return results
+    if results.suggestion and not request.exact:
+        corrected = run_query(searcher, replace(request, text=results.suggestion), audience)
+        if corrected.total:
+            corrected.corrected_from, corrected.suggestion = request.text, results.suggestion
+            return corrected
+    if OPERATOR.search(request.text) or len(ANY_WORD.findall(request.text)) < 2:
+        return results
+    some = run_query(searcher, request, audience, any_word=True)
+    if not some.total:
+        return results
+    some.any_word, some.suggestion = True, results.suggestion
+    return some
+
+
+def run_query(searcher, request, audience, any_word=False):
+    parsed = parse_request(request.text, searcher.schema, any_word)
+    queries = [parsed.typed] + ([parsed.widened] if parsed.widened else [])
+    ranked, matched, typed = rank(searcher, queries, request, facet_filter(searcher, request))
+    terms = highlight_terms(parsed.typed, searcher.reader())
     on_page = ranked[(request.page - 1) * PER_PAGE :]
     hits = [make_hit(searcher.stored_fields(doc), audience, terms) for doc in on_page]
     total = len(matched)
@@ -205,14 +385,33 @@ def run_search(searcher, request, audience):
         total=total,
         pages=min((total + PER_PAGE - 1) // PER_PAGE, MAX_PAGE),
         facets=facet_counts(searcher, matched),
-        suggestion=suggest(searcher, request.text) if total < 3 else None,
+        suggestion=suggest(searcher, request.text) if len(typed) < 3 else None,
+        widened=widened_by(searcher, parsed.expansions, matched - typed),
     )
 
 
-def rank(searcher, query, request, allowed):
-    """The documents up to the end of the requested page, in order, and the set of every
-    document that matches (allowed: the facet filter, or None)."""
+def rank(searcher, queries, request, allowed):
+    """The documents up to the end of the requested page, in order, the set of every document
+    that matches, and the set of those the first query matches. queries: the words as typed, then
+    (if any) widened by domain knowledge: what only the widened query matches ranks below
+    everything the typed words match (allowed: the facet filter, or None)."""
     wanted = request.page * PER_PAGE
+    by_date = request.sort != "relevance" or isinstance(queries[0], wq.Every)
+    ranked, matched, typed = [], set(), None
+    for query in queries:
+        order, found = ranked_matches(searcher, query, request, allowed, wanted + len(matched))
+        ranked += [doc for doc in order if doc not in matched]
+        matched |= found
+        typed = found if typed is None else typed
+    if by_date and len(queries) > 1:
+        dates = ranking.column_values(searcher, DATE)
+        newest = request.sort != "oldest"
+        ranked = sorted(matched, key=lambda d: (dates[d], -d), reverse=newest)
+    return ranked[:wanted], matched, typed
+
+
+def ranked_matches(searcher, query, request, allowed, wanted):
+    """The best `wanted` documents matching query, in order, and the set of every match."""
     by_date = request.sort != "relevance" or isinstance(query, wq.Every)
     scores = ranking.scores_for(searcher, query)
     if scores is None:  # not a plain query: Whoosh's matchers rank it, then list every match
@@ -228,6 +427,19 @@ def rank(searcher, query, request, allowed):
         newest = request.sort != "oldest"
         return sorted(matched, key=lambda d: (dates[d], -d), reverse=newest)[:wanted], matched
     return heapq.nsmallest(wanted, matched, key=lambda d: (-scores[d], d)), matched
+
+
+def widened_by(searcher, expansions, added):
+    """The expansions that brought in results the typed words did not find (added), for
+    the page's "also showing ..."."""
+    if not added:
+        return []
+    return [e for e in expansions if added & set(matching(searcher, e.query))]
+
+
+def matching(searcher, query):
+    scores = ranking.scores_for(searcher, query)
+    return scores.keys() if scores is not None else searcher.docs_for_query(query)
 
 
 def highlight_terms(query, reader):
@@ -345,6 +557,9 @@ def suggest(searcher, text):
         if ":" in token or not WORD.fullmatch(word) or word.upper() in ("AND", "OR", "NOT"):
             words.append(token)
             continue
+        if any(c.isdigit() for c in word):  # codes and numbers have no spelling to correct
+            words.append(token)
+            continue
         folded = SPELLING.term(word)  # as the spell field was analysed
         if ("spell", folded) in reader:
             words.append(token)
@@ -377,14 +592,91 @@ def shared_start(a, b):
     return len(os.path.commonprefix([a, b]))
 
 
+# How much sharing a feature of each kind (entries.profile) counts, before its rarity.
+PROFILE_WEIGHTS = {
+    "commodity": 3.0,
+    "species": 3.0,
+    "substance": 3.0,
+    "hs": 2.0,
+    "heading": 1.0,
+    "convention": 1.0,
+    "concealment": 1.0,
+    "at": 0.5,
+    "from": 0.5,
+    "via": 0.5,
+    "to": 0.5,
+    "mode": 0.5,
+}
+WORDS_WEIGHT = 1.0  # the words: at most this much, so they order cases alike in features
+KEY_TERMS = 12
+CANDIDATES = 50  # the cases sharing the most features, then ordered with the words too
+
+
 def more_like(searcher, key, top=5):
-    """Case studies like the one with this key, from the same index: the words that
-    distinguish its summary and narrative, searched for in everybody else's."""
+    """Case studies like the one with this key, from the same index: those sharing what a
+    customs officer compares (commodity, species or substance, HS codes, convention,
+    concealment, route; the rarer a shared feature, the more it counts), then the words that
+    distinguish its summary and narrative."""
     docnum = searcher.document_number(key=key)
     if docnum is None:
         return []
     stored = searcher.stored_fields(docnum)
-    text = f"{stored.get('summary', '')}\n{stored.get('text', '')}"
-    cases = wq.Term("kind", CASE)  # the section lists case studies
-    similar = searcher.more_like(docnum, BODY, text=text, top=top, filter=cases)
-    return [hit.fields() for hit in similar]
+    cases = ranking.term_scores(searcher, "kind", CASE).keys()  # the section lists cases
+    scores = features_shared(searcher, stored.get("profile", ""))
+    scores.pop(docnum, None)
+    candidates = heapq.nsmallest(CANDIDATES, scores.keys() & cases, key=lambda d: (-scores[d], d))
+    words = words_shared(searcher, f"{stored.get('summary', '')}\n{stored.get('text', '')}",
+                         sorted(candidates))  # fmt: skip
+    best = max(words.values(), default=0.0) or 1.0
+    similar = heapq.nsmallest(
+        top, candidates, key=lambda d: (-scores[d] - WORDS_WEIGHT * words.get(d, 0.0) / best, d)
+    )
+    return [searcher.stored_fields(doc) for doc in similar]
+
+
+def features_shared(searcher, profile):
+    """{document: how much of this profile it shares}, each feature weighted by its kind and
+    its rarity (Whoosh's BM25 idf)."""
+    reader = searcher.reader()
+    count = reader.doc_count_all()
+    scores = Counter()
+    for token in profile.split():
+        docs = ranking.term_scores(searcher, "profile", token)
+        if docs:
+            idf = log(count / (len(docs) + 1)) + 1
+            weight = PROFILE_WEIGHTS.get(token.split(":", 1)[0], 0.5) * max(idf, 0.0)
+            for doc in docs:
+                scores[doc] += weight
+    return scores
+
+
+_body_frequencies = weakref.WeakKeyDictionary()  # searcher -> {term: document frequency}
+_body_frequencies_lock = threading.Lock()
+
+
+def body_frequency(searcher, term):
+    """How many entries hold term in the body field, kept per searcher: a narrative has a
+    few hundred distinct terms and each lookup reads every segment's term table (about
+    0.1 ms each), while narratives share most of their words."""
+    with _body_frequencies_lock:
+        known = _body_frequencies.setdefault(searcher, {})
+    df = known.get(term)
+    if df is None:
+        df = known[term] = searcher.reader().doc_frequency(BODY, term)
+    return df
+
+
+def words_shared(searcher, text, candidates):
+    """{candidate: BM25F score} for the words that distinguish text: its terms with the
+    highest tf-idf that other entries hold too."""
+    count = searcher.reader().doc_count_all()
+    frequencies = Counter(token.text for token in ANALYZERS["en"](text))
+    weighted = []
+    for term, tf in frequencies.items():
+        df = body_frequency(searcher, term)
+        if df > 1:
+            weighted.append((tf * log(count / df), term))
+    scores = Counter()
+    for _weight, term in heapq.nlargest(KEY_TERMS, weighted):
+        scores.update(ranking.scores_of(searcher, BODY, term, candidates))
+    return scores

@@ -13,6 +13,7 @@ whoosh-reloaded is pinned, and the ranking test fails if an upgrade changes them
 
 import threading
 from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from math import log
 
@@ -105,6 +106,32 @@ def add_bm25(scores, searcher, reader, fieldname, btext, leaf, offset, lengths, 
     for doc, tf in zip(ids, weights, strict=True):
         if doc not in deleted:
             scores[doc + offset] = top * tf / (tf + base + per_length * lengths[doc])
+
+
+def scores_of(searcher, fieldname, text, docs):
+    """{document: BM25F score} of a term for the given documents only (those that hold it):
+    a lookup per document in the decoded postings instead of a score per posting, for
+    callers that already know their candidates ("more like this")."""
+    btext = searcher.schema[fieldname].to_bytes(text)
+    reader = searcher.reader()
+    if (fieldname, btext) not in reader:
+        return {}
+    idf = log(reader.doc_count_all() / (reader.doc_frequency(fieldname, btext) + 1)) + 1
+    per_length = K1 * B / (searcher.avg_field_length(fieldname) or 1)
+    base, top = K1 * (1 - B), idf * (K1 + 1)
+    scores = {}
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, btext) not in leaf:
+            continue
+        ids, weights = postings(searcher, leaf, fieldname, btext)
+        lengths = field_lengths(searcher, leaf, fieldname)
+        for doc in docs:
+            local = doc - offset
+            i = bisect_left(ids, local) if 0 <= local < len(lengths) else len(ids)
+            if i < len(ids) and ids[i] == local and not leaf.is_deleted(local):
+                tf = weights[i]
+                scores[doc] = top * tf / (tf + base + per_length * lengths[local])
+    return scores
 
 
 def postings(searcher, leaf, fieldname, btext):

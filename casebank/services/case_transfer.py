@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from casebank.auth.audit_trail import acting_user, audit_request
 from casebank.extensions import db
-from casebank.models import CaseStudy, Convention, HSCode, Partner
+from casebank.models import CaseStudy
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import AccessLevel, WorkflowStatus
 from casebank.schemas.case_study import (
@@ -27,9 +27,15 @@ from casebank.schemas.case_study import (
     CaseStudySchema,
 )
 from casebank.services import audit
+from casebank.services.cases.editing import (
+    case_record,
+    known_codes,
+    reference_errors,
+    write_record,
+)
+from casebank.services.cases.workflow import import_status
 
 FORMATS = ("json", "csv")
-RELATION_FIELDS = ("conventions", "hs_codes", "partner")
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ def validate_records(records, progress=no_progress):
         except ValidationError as error:
             errors.extend(row_errors(row, error.messages))
             continue
-        errors.extend(reference_errors(row, data, known))
+        errors.extend(reference_row_errors(row, data, known))
         if data["reference"] in seen:
             message = f"Duplicate of row {seen[data['reference']]} in this file."
             errors.append(RowError(row, "reference", message))
@@ -103,25 +109,12 @@ def validate_records(records, progress=no_progress):
     return cleaned
 
 
-def known_codes():
-    return {
-        "conventions": set(db.session.scalars(select(Convention.code))),
-        "hs_codes": set(db.session.scalars(select(HSCode.code))),
-        "partner": set(db.session.scalars(select(Partner.acronym))),
-    }
-
-
-def reference_errors(row, data, known):
-    """Errors for conventions, HS codes and partners that casebank does not know."""
-    errors = []
-    for field in ("conventions", "hs_codes"):
-        unknown = [code for code in data[field] if code not in known[field]]
-        if unknown:
-            message = f"Unknown {field.replace('_', ' ')}: {', '.join(unknown)}."
-            errors.append(RowError(row, field, message))
-    if data["partner"] and data["partner"] not in known["partner"]:
-        errors.append(RowError(row, "partner", f"Unknown partner {data['partner']!r}."))
-    return errors
+def reference_row_errors(row, data, known):
+    return [
+        RowError(row, field, message)
+        for field, messages in reference_errors(data, known).items()
+        for message in messages
+    ]
 
 
 def row_errors(row, messages, prefix=""):
@@ -137,54 +130,31 @@ def row_errors(row, messages, prefix=""):
 
 
 def import_cases(records, progress=no_progress):
-    """Validate then write all records (create new references, update known ones). Flushes only."""
+    """Validate then write all records (create new references, update known ones), each save
+    kept as a revision like a save from the web. Flushes only."""
     cleaned = validate_records(records, progress)
     result, published = ImportResult(), []
+    actor = acting_user()
     for data in progress(cleaned, "Writing"):
         case = db.session.scalar(select(CaseStudy).filter_by(reference=data["reference"]))
         if case is None:
-            case = CaseStudy()
+            case = CaseStudy(version=0)
             db.session.add(case)
             result.created += 1
         else:
             result.updated += 1
         was_published = case.status == WorkflowStatus.PUBLISHED
-        apply_record(case, data)
+        write_record(case, data, actor, note="Imported.")
+        import_status(case, data["status"])
+        case.published_at = data["published_at"]
+        if case.status == WorkflowStatus.PUBLISHED and case.published_at is None:
+            case.published_at = utc_now()
         if case.status == WorkflowStatus.PUBLISHED and not was_published:
             published.append(case)
     db.session.flush()
-    actor = acting_user() or audit.SYSTEM
     for case in published:
-        audit_request("case.published", target=case, actor=actor, via="import")
+        audit_request("case.published", target=case, actor=actor or audit.SYSTEM, via="import")
     return result
-
-
-def apply_record(case, data):
-    for field, value in data.items():
-        if field not in RELATION_FIELDS:
-            setattr(case, field, value)
-    case.conventions = lookup(Convention, Convention.code, data["conventions"])
-    case.hs_codes = lookup(HSCode, HSCode.code, data["hs_codes"])
-    case.partner = (
-        db.session.scalar(select(Partner).filter_by(acronym=data["partner"]))
-        if data["partner"]
-        else None
-    )
-    if case.status == WorkflowStatus.PUBLISHED and case.published_at is None:
-        case.published_at = utc_now()
-
-
-def lookup(model, column, values):
-    return list(db.session.scalars(select(model).where(column.in_(values)))) if values else []
-
-
-def case_record(case):
-    """A case study as a plain record in the import format."""
-    record = {f: getattr(case, f) for f in CASE_FIELDS if f not in RELATION_FIELDS}
-    record["conventions"] = [c.code for c in case.conventions]
-    record["hs_codes"] = [h.code for h in case.hs_codes]
-    record["partner"] = case.partner.acronym if case.partner else None
-    return record
 
 
 def export_records(public_only=False, progress=no_progress):

@@ -1,1 +1,1 @@
-"""Case studies: submission, review, revisions."""
+"""Case studies through their life: written, revised, discussed, reviewed and published."""
