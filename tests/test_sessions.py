@@ -23,7 +23,7 @@ from casebank.extensions import db as _db
 from casebank.models import AuditEvent, StoredSession, UserSession
 from casebank.models.case_study import utc_now
 from casebank.services import accounts
-from tests.auth_actions import PASSWORD, ROLE_USERS, AuthActions, csrf_token
+from tests.auth_actions import PASSWORD, ROLE_USERS, AuthActions, csrf_token, totp_code
 
 RESTRICTED = "/restricted/"
 NEW_PASSWORD = "Tortoise-Ferry-Mombasa-42"
@@ -151,6 +151,23 @@ def test_a_cookie_copied_before_deactivation_opens_nothing_after_it(app, auth, c
     assert not officer.active
     assert db.session.scalars(select(UserSession).filter_by(user_id=officer.id)).all() == []
     assert "account.deactivated" in audit_actions(db)
+
+
+def test_a_login_half_way_through_two_factor_cannot_finish_after_deactivation(app, auth, db):
+    """Flask-Security's two-factor step logs in whoever the half-way state names, active or
+    not: deactivation must void that state, not only the finished sessions."""
+    officer_browser = AuthActions(app, app.test_client())
+    email = ROLE_USERS["officer"][0]
+    response = officer_browser.post_form("/account/login", {"email": email, "password": PASSWORD})
+    assert "/tf-validate" in response.location
+    code_form = officer_browser.client.get("/account/tf-validate").get_data(as_text=True)
+    officer = accounts.find_user(email)
+    auth.login("admin")
+    auth.post_form(f"/admin/users/{officer.id}/active", {"deactivate": "y"})
+    code = {"code": totp_code(app, officer), "csrf_token": csrf_token(code_form)}
+    officer_browser.client.post("/account/tf-validate", data=code)
+    assert db.session.scalars(select(UserSession).filter_by(user_id=officer.id)).all() == []
+    assert audit_actions(db)[-1] == "account.deactivated"  # no login.success after it
 
 
 def test_a_deactivated_user_cannot_log_in_until_reactivated(app, auth, client, db):

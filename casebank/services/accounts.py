@@ -220,10 +220,19 @@ def end_other_sessions(user):
         login_user(user)
 
 
+def end_every_session(user):
+    """Every session of the user ends, and so does what is keyed on the uniquifier and is not
+    yet a session: a login half-way through its two-factor step (Flask-Security would finish
+    it, for an account deactivated meanwhile too) and Flask-Security's tokens."""
+    ended = end_sessions(user)
+    user_datastore.set_uniquifier(user)
+    db.session.flush()
+    return ended
+
+
 def end_all_sessions(user, actor=None):
     """An admin ends every session of the user at once; returns how many there were."""
-    ended = end_sessions(user)
-    db.session.flush()
+    ended = end_every_session(user)
     audit_request("account.sessions_ended", target=user, actor=actor, sessions=ended)
     log.info("all %s sessions of user %s ended by %s", ended, user.id, actor and actor.id)
     return ended
@@ -239,7 +248,7 @@ def set_active(user, active, actor=None):
         user_datastore.activate_user(user)
     else:
         user_datastore.deactivate_user(user)
-        end_sessions(user)
+        end_every_session(user)
     db.session.flush()
     action = "account.reactivated" if active else "account.deactivated"
     audit_request(action, target=user, actor=actor)
