@@ -34,3 +34,11 @@ def test_a_restricted_page_is_not_stored(auth, client, db):
     restricted = db.session.scalar(select(CaseStudy).filter_by(access_level="restricted"))
     auth.login("officer")
     assert_no_store(client.get(f"/restricted/cases/{restricted.reference}"))
+
+
+@pytest.mark.parametrize("path", ["/account/", "/account/request-access"])
+def test_casebanks_own_account_pages_are_not_stored(auth, client, path):
+    auth.login("partner")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert_no_store(response)

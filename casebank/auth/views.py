@@ -7,9 +7,12 @@ from casebank.auth import sessions
 from casebank.auth.forms import EndSessionForm, RequestAccessForm
 from casebank.auth.security import reauthenticate_unless_fresh
 from casebank.extensions import limiter
+from casebank.security_headers import never_cache
 from casebank.services import accounts
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+# A person's own details, sessions and addresses, or what they typed: never kept by a cache.
+bp.after_request(never_cache)
 
 
 @bp.route("/request-access", methods=["GET", "POST"])
