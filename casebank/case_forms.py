@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from casebank.auth.forms import MultiCheckboxField
+from casebank.auth.forms import MultiCheckboxField, PartnerChoice
 from casebank.models.vocab import (
     AccessLevel,
     CitesAppendix,
@@ -229,4 +229,11 @@ class AttachmentForm(FlaskForm):
 
 
 class NewCaseForm(CaseStudyForm):
-    partner = SelectField("Partner organisation", choices=[], validate_choice=False)
+    # Any other value than a known acronym makes the secretariat's own case.
+    partner = PartnerChoice(
+        "Partner organisation", blank="None (the secretariat's own)", validate_choice=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner.load_choices()

@@ -55,13 +55,8 @@ def case_queue():
 @bp.route("/cases/new", methods=["GET", "POST"])
 def new_case():
     form = NewCaseForm()
-    partners = {p.acronym: p for p in db.session.scalars(select(Partner).order_by(Partner.name))}
-    form.partner.choices = [("", "None (the secretariat's own)")] + [
-        (acronym, p.name) for acronym, p in partners.items()
-    ]
     if form.validate_on_submit():
-        partner = partners.get(form.partner.data)  # anything else: the secretariat's own
-        case = case_pages.create(form, current_user, partner)
+        case = case_pages.create(form, current_user, form.partner.partner)
         if case is not None:
             flash(f"Draft {case.reference} saved.", "success")
             return redirect(url_for("editorial.case_review", reference=case.reference))
