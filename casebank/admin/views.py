@@ -97,12 +97,19 @@ def update_user(user_id):
     return redirect(url_for("admin.user", user_id=account.id))
 
 
+def posted_with_fresh_password(form, account):
+    """An admin's button on a user's page: 400 without a valid form (CSRF); a redirect to enter
+    the password again when it is stale, coming back to the user's page (not to the POST-only
+    URL); None when the action may go ahead."""
+    if not form.validate_on_submit():
+        abort(400)
+    return reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id))
+
+
 @bp.post("/users/<int:user_id>/sessions/end")
 def end_user_sessions(user_id):
     account = db.get_or_404(User, user_id)
-    if not EndSessionForm().validate_on_submit():
-        abort(400)
-    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+    if stale := posted_with_fresh_password(EndSessionForm(), account):
         return stale
     ended = accounts.end_all_sessions(account, actor=current_user)
     flash(f"{ended} session(s) of {account.email} ended.", "success")
@@ -113,9 +120,7 @@ def end_user_sessions(user_id):
 def set_user_active(user_id):
     account = db.get_or_404(User, user_id)
     form = AccountActiveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+    if stale := posted_with_fresh_password(form, account):
         return stale
     try:
         accounts.set_active(account, bool(form.reactivate.data), actor=current_user)
@@ -133,9 +138,7 @@ def set_user_partner(user_id):
     change like a role, so it needs a fresh password too."""
     account = db.get_or_404(User, user_id)
     form = UserPartnerForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=account.id)):
+    if stale := posted_with_fresh_password(form, account):
         return stale
     accounts.set_partner(account, form.partner.partner, actor=current_user)
     flash(f"Partner organisation of {account.email} saved.", "success")
