@@ -130,7 +130,7 @@ def test_a_wrong_password_is_refused_in_french(auth, client):
     html = html_of(page)
     assert page.status_code == 200
     assert_page_in(html, "fr", "Connexion à casebank")
-    assert "Mot de passe non valide" in html or "identité ou mot de passe" in html
+    assert "Adresse électronique ou mot de passe incorrect." in html
     assert 'value="officer@casebank.example.org"' in html  # what was typed stays
 
 
@@ -356,3 +356,53 @@ def test_the_lockout_mail_is_written_in_the_owners_language(app, db):
         lockout.send_owner_mail(owner)
     [mail] = outbox_since(before)
     assert "el inicio de sesión queda suspendido" in mail
+
+
+def test_flask_securitys_own_messages_speak_formally_in_spanish(auth, client):
+    auth.login("officer")
+    speaking(client, "es")
+    new = "Heron-Lattice-Quarry-83"
+    fields = {"password": PASSWORD, "new_password": new, "new_password_confirm": new}
+    changed = auth.post_form("/account/change", fields, follow=True)
+    assert "Ha cambiado su contraseña." in html_of(changed)
+
+
+@pytest.mark.parametrize("address", ["nobody@customs.example.org", ROLE_USERS["officer"][0], ""])
+def test_a_reset_request_answers_alike_for_any_address(auth, client, address):
+    speaking(client, "fr")
+    html = html_of(auth.post_form("/account/reset", {"email": address}))
+    [flash] = re.findall(r'<div class="flashes".*?</div>', html, re.S)
+    assert "Si cette adresse correspond à un compte, un lien pour choisir" in flash
+
+
+def test_the_reset_mail_is_in_casebanks_words_and_the_readers_language(auth, client):
+    speaking(client, "fr")
+    before = len(outbox_messages())
+    auth.post_form("/account/reset", {"email": ROLE_USERS["partner"][0]})
+    [mail] = outbox_since(before)
+    assert "Subject: casebank : choisir un nouveau mot de passe" in mail
+    assert "Une réinitialisation du mot de passe de votre compte casebank" in mail
+    assert re.search(r"http://localhost/account/reset/\S+", mail)
+
+
+def test_a_wrong_code_while_enrolling_stays_on_the_set_up(app, client, db):
+    new_member(db, "typo@customs.example.org")
+    auth = AuthActions(app, client)
+    speaking(client, "fr")
+    auth.post_form("/account/login", {"email": "typo@customs.example.org", "password": PASSWORD})
+    page = auth.post_form("/account/tf-setup", {"setup": "authenticator"})
+    token = csrf_token(html_of(page))
+    wrong = client.post("/account/tf-validate", data={"csrf_token": token, "code": "000000"})
+    html = html_of(wrong)
+    assert "Ce code n’est pas le bon" in html
+    assert "Retour à la configuration" in html and "mf-recovery" not in html
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_casebanks_wording_of_flask_security_messages_is_translated(app, language):
+    from casebank.auth.security import EMAIL_SUBJECTS, MESSAGES
+
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        domain = app.extensions["security"].i18n_domain
+        for english in [text for text, _category in MESSAGES.values()] + [*EMAIL_SUBJECTS.values()]:
+            assert domain.gettext(english) != english, f"no {language} for {english!r}"

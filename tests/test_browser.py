@@ -8,7 +8,6 @@ inline script or style would show up as one.
 """
 
 import os
-import re
 import threading
 from pathlib import Path
 

@@ -177,8 +177,31 @@ TEMPLATES = {
     "MULTI_FACTOR_RECOVERY": "recovery.html",
 }
 # Flask-Security's own messages in French and Spanish come from its catalogues (fr_FR, es_ES);
-# casebank/translations/*/LC_MESSAGES/flask_security.po, read after them, rewords some.
+# casebank/translations/*/LC_MESSAGES/flask_security.po, read after them, translates the
+# wording below and puts the rest of what members read in the formal register.
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+MESSAGES = {
+    # Said for every address, known or not, and for an empty one too.
+    "PASSWORD_RESET_REQUEST": (
+        "If that address belongs to an account, a link to choose a new password has been sent "
+        "to it.", "info",
+    ),
+    "GENERIC_AUTHN_FAILED": ("Wrong e-mail address or password.", "error"),
+    "TWO_FACTOR_INVALID_TOKEN": (
+        "That code is not right: type the code the app shows now.", "error"
+    ),
+    "TWO_FACTOR_LOGIN_SUCCESSFUL": ("You are logged in.", "success"),
+    "TWO_FACTOR_CHANGE_METHOD_SUCCESSFUL": ("Your authenticator app is set up.", "success"),
+    "INVALID_RECOVERY_CODE": ("That recovery code is not right, or it was used already.", "error"),
+    "INVALID_RESET_PASSWORD_TOKEN": (
+        "This link to set a password is not valid: ask for a new one below.", "error"
+    ),
+}  # fmt: skip
+EMAIL_SUBJECTS = {
+    "PASSWORD_RESET": "casebank: choose a new password",
+    "PASSWORD_NOTICE": "casebank: your password was reset",
+    "PASSWORD_CHANGE_NOTICE": "casebank: your password was changed",
+}
 
 
 def security_settings(config):
@@ -186,6 +209,8 @@ def security_settings(config):
     return {
         **{f"SECURITY_{name}_TEMPLATE": f"security/{file}" for name, file in TEMPLATES.items()},
         "SECURITY_I18N_DIRNAME": ["builtin", str(TRANSLATIONS)],
+        **{f"SECURITY_MSG_{key}": message for key, message in MESSAGES.items()},
+        **{f"SECURITY_EMAIL_SUBJECT_{key}": text for key, text in EMAIL_SUBJECTS.items()},
         "SECURITY_URL_PREFIX": "/account",
         "SECURITY_PASSWORD_HASH": "argon2",
         "SECURITY_PASSWORD_SALT": derived_secret(secret, "password-salt").hex(),
@@ -234,6 +259,13 @@ def init_security(app):
     connect_lockout_signals(app)
     user_authenticated.connect(remember_language, app, weak=False)
     security.reset_password_context_processor(reset_page_context)
+    security.tf_token_validation_context_processor(code_page_context)
+
+
+def code_page_context():
+    """A wrong code while enrolling comes back to the code page: it speaks of the set-up, not
+    of logging in with a recovery code (there are none yet)."""
+    return {"enrolling": session.get("tf_state") == "validating_profile"}
 
 
 def reset_page_context():
