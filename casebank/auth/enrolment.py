@@ -6,7 +6,7 @@ page carries none), so the login step keeps it in the session for the landing pa
 destination is checked again when it is used, never followed unchecked.
 """
 
-from flask import current_app, session, url_for
+from flask import current_app, has_request_context, session, url_for
 from flask_security.utils import validate_redirect_url
 
 from casebank.auth.permissions import is_admin, is_officer, is_partner
@@ -50,8 +50,10 @@ def workspace(user):
 
 
 def mark_codes_due():
-    """Called when a user first enrols a second factor: their recovery codes come next."""
-    session[CODES_DUE] = True
+    """Called when a user first enrols a second factor: their recovery codes come next. Only
+    in a request (enrolment by a person); `demo-accounts` enrols from the command line."""
+    if has_request_context():
+        session[CODES_DUE] = True
 
 
 def codes_due():
