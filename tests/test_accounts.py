@@ -46,7 +46,7 @@ def test_wrong_password_and_unknown_account_get_the_same_answer(auth):
     strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
     assert wrong.status_code == unknown.status_code == 200
     assert strip(wrong) == strip(unknown)
-    assert "identity or password/passcode invalid" in strip(wrong)
+    assert "Wrong e-mail address or password." in strip(wrong)
 
 
 # Lockout: tests/test_login_throttling.py.
