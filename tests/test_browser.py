@@ -8,22 +8,17 @@ inline script or style would show up as one.
 """
 
 import os
-import threading
 from pathlib import Path
 
 import pyotp
 import pytest
-from flask_migrate import upgrade
 from flask_security.recoverable import generate_reset_password_token
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from casebank import create_app
 from casebank.extensions import db
 from casebank.models import Partner
-from casebank.search import rebuild, search_indexes
 from casebank.services import accounts
-from casebank.services.demo import load_demo
+from tests.live_server import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 OFFICER, PASSWORD = "browser.officer@casebank.example.org", "Juniper-Signal-Estuary-52"
@@ -53,31 +48,18 @@ LINKS = {}
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """The app on its own SQLite database with the demo data, served on a free loopback port."""
-    path = tmp_path_factory.mktemp("live")
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'live.db'}", "INDEX_DIR": path / "index"},
-    )
-    with app.app_context(), app.test_request_context():
-        upgrade()
-        load_demo()
+
+    def add_accounts():
         accounts.create_user(OFFICER, ["officer"], password=PASSWORD)
         accounts.create_user(EDITOR, ["editor"], password=PASSWORD)
         partner = accounts.create_user(PARTNER, ["partner"], password=PASSWORD)
         partner.partner = db.session.scalar(select(Partner).filter_by(acronym="TRAFFIC"))
         invited = accounts.create_user(INVITED, ["officer"], name="Agent invité")
-        db.session.commit()
+        db.session.flush()
         LINKS["invitation"] = f"/account/reset/{generate_reset_password_token(invited)}"
-        rebuild()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    search_indexes(app).close()
-    with app.app_context():
-        db.engine.dispose()
+
+    with serving(tmp_path_factory.mktemp("live"), add_accounts) as (_app, url):
+        yield url
 
 
 @pytest.fixture(scope="module")

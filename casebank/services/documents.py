@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,7 @@ from casebank.models.vocab import (
     Language,
     WorkflowStatus,
 )
+from casebank.services import catalogue
 from casebank.services.text_extraction import extract_text
 from casebank.storage import file_store
 
@@ -287,16 +289,16 @@ class DocumentFilters:
     @classmethod
     def from_args(cls, args):
         filters = cls(text=(args.get("q") or "").strip()[:100])
-        for name, vocabulary in (
-            ("kind", DocumentKind),
-            ("language", Language),
-            ("access_level", AccessLevel),
+        for name, vocabulary, label in (
+            ("kind", DocumentKind, _l("Kind")),
+            ("language", Language, _l("Language")),
+            ("access_level", AccessLevel, _l("Access")),
         ):
             raw = (args.get(name) or "").strip()
             if raw in vocabulary._value2member_map_:
                 setattr(filters, name, raw)
             elif raw:
-                filters.errors.append(f"“{raw[:40]}” is not a known {name}; ignored.")
+                filters.errors.append(catalogue.filter_ignored(label, raw))
         return filters
 
     def apply(self, query):
