@@ -1,4 +1,5 @@
-"""Error answers: a friendly HTML page, or JSON for machine clients (/api/, /healthz).
+"""Error answers: a friendly HTML page, or JSON for machine clients (/healthz; /api/ answers
+RFC 9457 problem details, casebank/api/problems.py).
 A database that stays busy (locked by another writer, unreachable) answers 503, not 500."""
 
 import logging
@@ -15,6 +16,8 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
+from casebank.api import problems
+
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/healthz")
 
@@ -23,7 +26,13 @@ def wants_json():
     return request.path.startswith(JSON_PREFIXES)
 
 
+def is_api():
+    return request.path.startswith("/api/")
+
+
 def render_error(error):
+    if is_api():
+        return problems.from_http_exception(error)
     if wants_json():
         return jsonify(error=error.name, message=error.description), error.code
     return render_template("errors/error.html", error=error), error.code
@@ -61,6 +70,9 @@ def database_is_busy(error):
 def busy():
     log.warning("database busy on %s %s: answered 503", request.method, request.path)
     message = "The case bank is busy; try again in a moment."
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if is_api():
+        return problems.problem_response(ServiceUnavailable.code, message, headers=retry)
     if wants_json():
         body = jsonify(error="Service Unavailable", message=message)
     else:
@@ -68,7 +80,7 @@ def busy():
         # from the database that is busy.
         page = current_app.jinja_env.get_template("errors/busy.html")
         body = page.render(message=message, path=request.path)
-    return body, ServiceUnavailable.code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return body, ServiceUnavailable.code, retry
 
 
 def database_busy(error):

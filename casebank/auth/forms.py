@@ -152,3 +152,24 @@ class AuditFilterForm(FlaskForm):
     actor = StringField("Actor e-mail", validators=[Optional(), Length(max=254)])
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
+
+
+class TokenForm(FlaskForm):
+    """A new personal access token for the API; the scopes offered are the user's own."""
+
+    name = StringField("Name", validators=[InputRequired(), Length(max=100)])
+    scopes = MultiCheckboxField("Scopes", choices=[])
+    expires_on = DateField("Expires on", validators=[InputRequired()])
+    create_token = SubmitField("Create token")
+
+    def __init__(self, user, *args, **kwargs):
+        from datetime import date, timedelta
+
+        from casebank.auth.tokens import SCOPES, scopes_allowed
+
+        super().__init__(*args, **kwargs)
+        self.scopes.choices = [
+            (scope, f"{scope}: {SCOPES[scope]}") for scope in scopes_allowed(user)
+        ]
+        if not self.is_submitted():
+            self.expires_on.data = date.today() + timedelta(days=90)

@@ -136,6 +136,37 @@ def can_search_restricted(user):
     return is_officer(user)
 
 
+# The JSON API. A token opens only what its scopes allow (auth/tokens.TokenPrincipal: an
+# officer's powers need "restricted", an editor's "review", a partner's "read" or, to write,
+# "submit"); a session user holds no scope, so a cookie never writes through the API.
+def has_scope(user, scope):
+    return getattr(user, "authenticated_by_token", False) and user.has_scope(scope)
+
+
+def api_submitter(user):
+    """A partner's token with the submit scope, for an organisation's case studies."""
+    return has_organisation(user) and has_scope(user, "submit")
+
+
+def api_reviewer(user):
+    return is_editor(user) and has_scope(user, "review")
+
+
+def api_case_writer(user):
+    """Moving a case through the workflow or writing in its conversation (each case is then
+    checked by the workflow's table and can_discuss_case)."""
+    return api_submitter(user) or api_reviewer(user)
+
+
+def case_audience(user, case):
+    """Which field set of casebank/schemas/api.CASE_FIELD_SETS this user reads of case (one
+    they may view): the workflow's for its editors and organisation, the restricted one for
+    officers, else the public one."""
+    if is_editor(user) or is_case_submitter(user, case):
+        return "workflow"
+    return "restricted" if is_officer(user) else "public"
+
+
 ENDPOINT_RULES = {
     "static": anyone,
     "health.healthz": anyone,
@@ -200,6 +231,23 @@ ENDPOINT_RULES = {
     **{f"security.{name}": authenticated for name in SECURITY_SIGNED_IN},
     "public.search": anyone,
     "api.search": anyone,
+    "api.case_list": anyone,
+    "api.case_detail": anyone,
+    "api.create_case": api_submitter,
+    "api.update_case": api_case_writer,
+    "api.case_status": authenticated,
+    "api.case_transition": api_case_writer,
+    "api.post_message": api_case_writer,
+    "api.attach_file": api_submitter,
+    "api.document_list": anyone,
+    "api.document_detail": anyone,
+    "api.document_file": anyone,
+    "api.conventions": anyone,
+    "api.hs_codes": anyone,
+    "api.openapi": anyone,
+    "api.reference": anyone,
+    "account.create_token": authenticated,
+    "account.revoke_token": authenticated,
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {
