@@ -145,5 +145,9 @@ def changing_request():
     committed ("database is locked" at once: the busy timeout does not apply), which a CLI
     import committing batch by batch made likely for a login. A request that changes things
     takes the write lock when its transaction begins, so it waits for the other writer instead.
-    Reads (GET) do not, so they never queue behind a writer."""
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    Reads (GET) do not, so they never queue behind a writer; but an API read with a token
+    writes (the token's last use, an officer's audit event), so it does."""
+    if not has_request_context():
+        return False
+    token_read = request.path.startswith("/api/") and "Authorization" in request.headers
+    return token_read or request.method not in ("GET", "HEAD", "OPTIONS")

@@ -53,7 +53,8 @@ CASE_FILTERS = [
 REFERENCE = {"in": "path", "name": "reference", "required": True, "schema": {"type": "string"}}
 DOCUMENT_ID = {"in": "path", "name": "document_id", "required": True,
                "schema": {"type": "integer", "minimum": 0}}  # fmt: skip
-CASE_ANY = {"oneOf": ["CaseWorkflow", "CaseRestricted", "CasePublic"]}
+# Which field set a case comes in depends on the reader (permissions.case_audience).
+CASE_ANY = {"anyOf": ["CaseWorkflow", "CaseRestricted", "CasePublic"]}
 
 # (path, method, summary, security, parameters, request body schema and media type,
 #  success status, success response schema or media type, errors)
@@ -82,7 +83,7 @@ OPERATIONS = [
     ("/documents/{document_id}", "get", "A document's metadata and download link.", ANYONE,
      [DOCUMENT_ID], None, 200, "Document", READ_ERRORS),
     ("/documents/{document_id}/file", "get", "A document's file.", ANYONE,
-     [DOCUMENT_ID], None, 200, "application/octet-stream", READ_ERRORS),
+     [DOCUMENT_ID], None, 200, "*/*", READ_ERRORS),
     ("/conventions", "get", "The conventions, with their public case-study counts.", ANYONE,
      [], None, 200, "ConventionList", READ_ERRORS),
     ("/hs-codes", "get", "HS codes by code prefix or words of the description.", ANYONE,
@@ -133,7 +134,7 @@ def page_schema(item):
 
 
 def extra_schemas():
-    any_case = {"oneOf": [ref("CaseWorkflow"), ref("CaseRestricted"), ref("CasePublic")]}
+    any_case = {"anyOf": [ref("CaseWorkflow"), ref("CaseRestricted"), ref("CasePublic")]}
     return {
         "CasePage": page_schema(any_case),
         "DocumentPage": page_schema(ref("Document")),
@@ -148,8 +149,8 @@ def extra_schemas():
 
 
 def success(status, body):
-    if isinstance(body, dict):  # the oneOf of the case field sets
-        content = {"application/json": {"schema": {"oneOf": [ref(n) for n in body["oneOf"]]}}}
+    if isinstance(body, dict):  # any of the case field sets
+        content = {"application/json": {"schema": {"anyOf": [ref(n) for n in body["anyOf"]]}}}
     elif "/" in body:
         content = {body: {"schema": {"type": "string", "format": "binary"}}}
     else:

@@ -235,7 +235,7 @@ ENDPOINT_RULES = {
     "api.case_detail": anyone,
     "api.create_case": api_submitter,
     "api.update_case": api_case_writer,
-    "api.case_status": authenticated,
+    "api.case_status": anyone,  # the case's own check (can_discuss_case) answers 404
     "api.case_transition": api_case_writer,
     "api.post_message": api_case_writer,
     "api.attach_file": api_submitter,
@@ -269,7 +269,8 @@ def deny(rule):
     # The path only: a query string may hold an officer's search words (ASVS 5.0 16.3.2).
     who = f"user {user.id}" if user.is_authenticated else "an anonymous visitor"
     log.warning("denied %s %s to %s (%s)", request.method, request.path, who, rule.__name__)
-    if not user.is_authenticated and rule in LOGIN_FIRST and request.method == "GET":
+    api = request.blueprint == "api"  # a program: no login page to go to
+    if not user.is_authenticated and rule in LOGIN_FIRST and request.method == "GET" and not api:
         # Only the path goes into next=, and only for pages of this site.
         return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
     abort(404)

@@ -48,6 +48,9 @@ def read_only_copy(field):
         return fields.String(allow_none=True, metadata={"description": "UTC, ISO 8601."})
     field = copy.deepcopy(field)
     field.required, field.allow_none = False, True
+    # A draft's record may be short of what submitting needs (no convention yet): only the
+    # vocabularies bound what is read back.
+    field.validators = [v for v in field.validators if isinstance(v, validate.OneOf)]
     return field
 
 
@@ -161,7 +164,7 @@ class DocumentOut(Schema):
     sha256 = fields.String()
     case_reference = fields.String(allow_none=True)
     published_at = fields.String(allow_none=True)
-    download_url = fields.String()
+    download_url = fields.String(allow_none=True, metadata={"description": "Once published."})
 
 
 class AttachmentWrite(Strict):
