@@ -215,7 +215,8 @@ def test_api_matrix(app, client, db, role):
     from tests.api_helpers import bearer, token_for
 
     args = example_args(db)
-    case = db.session.scalar(select(CaseStudy).filter_by(reference=args["api.case_status"]["reference"]))
+    reference = args["api.case_status"]["reference"]
+    case = db.session.scalar(select(CaseStudy).filter_by(reference=reference))
     headers = {}
     if role != "anonymous":
         user = accounts.find_user(ROLE_USERS[role][0])

@@ -286,8 +286,11 @@ def test_a_partner_drafts_attaches_submits_and_an_editor_publishes(app, client, 
     )  # fmt: skip
     assert not_a_file.status_code == 422 and "file" in not_a_file.get_json()["errors"]
 
-    submitted = client.post(f"/api/v1/cases/{reference}/transitions",
-                            json={"name": "submit", "confirmed": True}, headers=partner_headers)
+    submitted = client.post(
+        f"/api/v1/cases/{reference}/transitions",
+        json={"name": "submit", "confirmed": True},
+        headers=partner_headers,
+    )
     assert submitted.status_code == 200, submitted.get_json()
     assert submitted.get_json()["status"] == "submitted"
     assert client.put(f"/api/v1/cases/{reference}", json={**record, "version": 2},
@@ -309,8 +312,11 @@ def test_a_partner_drafts_attaches_submits_and_an_editor_publishes(app, client, 
     said = client.post(f"/api/v1/cases/{reference}/messages", json={"body": "Done."},
                        headers=partner_headers)  # fmt: skip
     assert said.status_code == 201
-    again = client.post(f"/api/v1/cases/{reference}/transitions",
-                        json={"name": "submit", "confirmed": True}, headers=partner_headers)
+    again = client.post(
+        f"/api/v1/cases/{reference}/transitions",
+        json={"name": "submit", "confirmed": True},
+        headers=partner_headers,
+    )
     assert again.status_code == 200
 
     refused = client.post(f"/api/v1/cases/{reference}/transitions",
@@ -331,8 +337,11 @@ def test_an_editor_token_without_review_cannot_move_cases(app, client, db):
     case = make_case(status="submitted", partner="TRAFFIC")
     headers = token(app, "editor", "read")
     db.session.commit()
-    response = client.post(f"/api/v1/cases/{case.reference}/transitions",
-                           json={"name": "reject", "reason": "No."}, headers=headers)
+    response = client.post(
+        f"/api/v1/cases/{case.reference}/transitions",
+        json={"name": "reject", "reason": "No."},
+        headers=headers,
+    )
     assert response.status_code == 404
     assert db.session.get(CaseStudy, case.id).status == "submitted"
 
@@ -340,7 +349,10 @@ def test_an_editor_token_without_review_cannot_move_cases(app, client, db):
 def test_a_transition_body_refuses_unknown_fields_and_names(client, partner_headers):
     created = client.post("/api/v1/cases", json={"title": "Draft"}, headers=partner_headers)
     reference = created.get_json()["reference"]
-    response = client.post(f"/api/v1/cases/{reference}/transitions",
-                           json={"name": "destroy", "force": True}, headers=partner_headers)
+    response = client.post(
+        f"/api/v1/cases/{reference}/transitions",
+        json={"name": "destroy", "force": True},
+        headers=partner_headers,
+    )
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"name", "force"}

@@ -98,9 +98,12 @@ def test_a_revoked_token_opens_nothing_and_only_its_owner_revokes_it(
     auth.logout()
     auth.login("officer")
     page = client.get("/account/").get_data(as_text=True)
-    assert client.post(
-        f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(page)}
-    ).status_code == 302
+    assert (
+        client.post(
+            f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(page)}
+        ).status_code
+        == 302
+    )
     assert client.get(url, headers=bearer(secret)).status_code == 401
     assert db.session.scalar(select(AuditEvent).filter_by(action="api_token.revoked"))
 
