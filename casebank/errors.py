@@ -72,8 +72,8 @@ def busy():
     message = "The case bank is busy; try again in a moment."
     retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if is_api():
-        return problems.problem_response(ServiceUnavailable.code, message, headers=retry)
-    if wants_json():
+        body = problems.problem_response(ServiceUnavailable.code, message)
+    elif wants_json():
         body = jsonify(error="Service Unavailable", message=message)
     else:
         # Straight from Jinja: the context processors would load the session and the user,
