@@ -171,5 +171,5 @@ class TokenForm(FlaskForm):
         self.scopes.choices = [
             (scope, f"{scope}: {SCOPES[scope]}") for scope in scopes_allowed(user)
         ]
-        if not self.is_submitted():
+        if self.expires_on.data is None and not self.expires_on.raw_data:
             self.expires_on.data = date.today() + timedelta(days=90)
