@@ -9,7 +9,9 @@ COPY casebank ./casebank
 COPY config ./config
 COPY migrations ./migrations
 COPY app.py ./
-RUN pip install -c requirements.lock . \
+# The catalogues are compiled before the package is installed, so the .mo files go with it.
+RUN pip install -c requirements.lock babel && pybabel -q compile -d casebank/translations \
+    && pip install -c requirements.lock . \
     && useradd --system --home /app casebank && mkdir -p /data && chown casebank /data
 USER casebank
 EXPOSE 8000

@@ -6,7 +6,12 @@ PORT ?= 5000
 export CASEBANK_DATA_DIR ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean messages translations
+# The interface's catalogues: .po files are kept in the repository, .mo files are compiled from
+# them at install (by run and test), never committed.
+CATALOGUES := $(wildcard casebank/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+BABEL_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -k _l -k N_
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +26,19 @@ $(VENV)/.installed-test: $(VENV)/.installed-run
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed-run
+# Compile the translated catalogues (pybabel compile), each when its .po changes.
+casebank/translations/%/LC_MESSAGES/messages.mo: casebank/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed-run
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+translations: $(COMPILED)
+
+# After changing interface text: extract the messages and merge them into the catalogues, then
+# translate the new entries in casebank/translations/{fr,es}/LC_MESSAGES/messages.po.
+messages: $(VENV)/.installed-run
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg $(BABEL_KEYWORDS) -o casebank/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i casebank/translations/messages.pot -d casebank/translations
+
+run: $(VENV)/.installed-run translations
 	CASEBANK_ENV=development $(FLASK) db upgrade
 	CASEBANK_ENV=development $(FLASK) casebank load-reference
 	CASEBANK_ENV=development $(FLASK) casebank load-demo --if-empty
@@ -29,7 +46,7 @@ run: $(VENV)/.installed-run
 	CASEBANK_ENV=development $(FLASK) casebank reindex --if-missing
 	CASEBANK_ENV=development $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -99,9 +99,10 @@ def register_errorhandlers(app):
 
 
 def register_template_helpers(app):
-    from casebank.templating import register
+    from casebank import i18n, templating
 
-    register(app)
+    i18n.register(app)
+    templating.register(app)
 
 
 @event.listens_for(Engine, "connect")

@@ -7,8 +7,10 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_security import MailUtil
 
+from casebank.i18n import DEFAULT_LANGUAGE, LOCALES
 from casebank.models.case_study import utc_now
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,13 @@ def outbox_dir():
     path = current_app.config["DATA_DIR"] / "outbox"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def in_language_of(person):
+    """Write a mail to a user or an access request in their language: `with in_language_of(u):`
+    around composing the subject and body (gettext then translates for them, not the sender)."""
+    language = getattr(person, "language", None) or DEFAULT_LANGUAGE
+    return force_locale(LOCALES.get(language, LOCALES[DEFAULT_LANGUAGE]))
 
 
 def send_mail(recipient, subject, body):

@@ -3,7 +3,6 @@
 from flask import request, url_for
 from markupsafe import Markup
 
-from casebank import codes
 from casebank.models import vocab
 
 VOCABULARIES = {
@@ -14,21 +13,14 @@ VOCABULARIES = {
 
 
 def label(value, vocabulary):
-    return VOCABULARIES[vocabulary].label_of(value) if value else ""
+    """A stored code's label in the reader's language."""
+    return VOCABULARIES[vocabulary].translated_label_of(value) if value else ""
 
 
 def paragraphs(text):
     """Plain text with blank-line paragraphs as escaped <p> elements (no HTML from data)."""
     parts = [p.strip() for p in (text or "").split("\n\n") if p.strip()]
     return Markup("\n").join(Markup("<p>%s</p>") % p for p in parts)
-
-
-def amount(value, currency=None):
-    if value is None:
-        return ""
-    number = float(value)
-    shown = f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
-    return f"{shown} {currency}" if currency else shown
 
 
 def show_value(value):
@@ -48,10 +40,8 @@ def url_with(**changes):
 
 def register(app):
     app.jinja_env.filters.update(
-        country=codes.country_name,
         label=label,
         paragraphs=paragraphs,
-        amount=amount,
         show_value=show_value,
     )
     app.jinja_env.globals.update(url_with=url_with, vocab=VOCABULARIES)

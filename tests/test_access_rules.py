@@ -78,6 +78,7 @@ def example_args(db):
         "admin.set_user_partner": {"user_id": partner.id},
         "public.document_detail": {"document_id": public_document.id},
         "public.document_download": {"document_id": public_document.id},
+        "public.set_language": {"code": "fr"},
         "restricted.risk_indicator_detail": on_risk,
         "restricted.document_detail": on_risk,
         "restricted.document_download": on_risk,

@@ -179,6 +179,7 @@ ENDPOINT_RULES = {
     "public.document_list": anyone,
     "public.document_detail": anyone,
     "public.document_download": anyone,
+    "public.set_language": anyone,
     "account.request_access": anyone,
     "account.request_sent": anyone,
     "account.profile": authenticated,

@@ -15,12 +15,14 @@ from flask_security import (
     Totp,
     VerifyForm,
     check_and_update_authn_fresh,
+    user_authenticated,
 )
 from passlib.totp import TOTP, AppWallet
 
 from casebank.auth.passwords import MIN_LENGTH, CasebankPasswordUtil
 from casebank.crypto import Keyring, key_id
 from casebank.extensions import db
+from casebank.i18n import current_language
 from casebank.mail import CasebankMailUtil
 from casebank.models import Role, User
 from casebank.security_headers import never_cache_private
@@ -195,6 +197,12 @@ def init_security(app):
     app.after_request_funcs.setdefault("security", []).append(never_cache_private)
     connect_account_signals(app)
     connect_lockout_signals(app)
+    user_authenticated.connect(remember_language, app, weak=False)
+
+
+def remember_language(sender, user=None, **extra):
+    """A member's e-mails are written in the language they last logged in with."""
+    user.language = current_language()
 
 
 # The custom classes must be given to the constructor: init_app ignores them.

@@ -70,6 +70,8 @@ class User(db.Model, UserMixin):
     failed_logins: Mapped[int] = mapped_column(default=0)
     failed_logins_since: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
+    # The interface language the user last read casebank in: their e-mails are written in it.
+    language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     def track_failed_authn(self, auth_type, tfa=False):
@@ -150,6 +152,8 @@ class AccessRequest(db.Model):
     decided_at: Mapped[datetime | None]
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The language the form was filled in: the invitation or refusal is written in it.
+    language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

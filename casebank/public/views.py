@@ -1,14 +1,17 @@
 """Views of the public catalogue: parse the request, ask the catalogue service, render."""
 
-from flask import abort, current_app, make_response, render_template, request
+from urllib.parse import urlsplit, urlunsplit
 
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+
+from casebank import i18n
 from casebank import search as case_search
 from casebank.auth import permissions
 from casebank.downloads import file_response
 from casebank.public import bp
 from casebank.request_numbers import page_number
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, CaseStudySchema
-from casebank.services import catalogue, documents
+from casebank.services import accounts, catalogue, documents
 from casebank.services.case_transfer import case_record
 from casebank.services.cases import revisions
 from casebank.services.documents import PUBLIC
@@ -123,3 +126,21 @@ def search():
     if permissions.can_search_restricted(user):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/language/<code>")
+def set_language(code):
+    """The header's switcher: remember the language, go back to the page it was chosen on
+    (the Referer, which the browser sends for this site's own pages, so every page's
+    switcher links are the same and a 404 page cannot tell what was asked for)."""
+    if code not in i18n.LANGUAGES:
+        abort(404)
+    accounts.remember_language(permissions.current_user(), code)
+    return i18n.remember_language(redirect(same_site_referrer()), code)
+
+
+def same_site_referrer():
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc != request.host or not came_from.path.startswith("/"):
+        return url_for("public.home")
+    return urlunsplit(("", "", came_from.path, came_from.query, ""))

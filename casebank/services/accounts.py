@@ -18,6 +18,7 @@ from casebank.auth.passwords import password_problems
 from casebank.auth.security import LINK_VALIDITY, InvalidEmail, login_email, user_datastore
 from casebank.auth.sessions import end_sessions
 from casebank.extensions import db
+from casebank.i18n import current_language
 from casebank.mail import send_mail
 from casebank.models import AccessRequest, Partner, Role, RoleName, User
 from casebank.models.case_study import utc_now
@@ -92,9 +93,15 @@ def create_user(
     return user
 
 
+def remember_language(user, language):
+    """The interface language a member reads in; their e-mails are written in it."""
+    if user.is_authenticated and user.language != language:
+        user.language = language
+
+
 def request_access(data):
     """Queue a request from the public form (data already validated by the form)."""
-    access_request = AccessRequest(**data)
+    access_request = AccessRequest(**data, language=current_language())
     access_request.email = access_request.email.strip().lower()
     db.session.add(access_request)
     db.session.flush()

@@ -1,7 +1,7 @@
 """api tokens: personal access tokens for the JSON API
 
 Revision ID: c41d7e2a9b60
-Revises: 9f8492218d9c
+Revises: c41d7e2a9b55
 Create Date: 2026-12-02 20:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c41d7e2a9b60"
-down_revision = "9f8492218d9c"
+down_revision = "c41d7e2a9b55"
 branch_labels = None
 depends_on = None
 
