@@ -1,5 +1,6 @@
 """Forms of the account pages (Flask-WTF: every form carries a CSRF token)."""
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
@@ -157,10 +158,10 @@ class AuditFilterForm(FlaskForm):
 class TokenForm(FlaskForm):
     """A new personal access token for the API; the scopes offered are the user's own."""
 
-    name = StringField("Name", validators=[InputRequired(), Length(max=100)])
-    scopes = MultiCheckboxField("Scopes", choices=[])
-    expires_on = DateField("Expires on", validators=[InputRequired()])
-    create_token = SubmitField("Create token")
+    name = StringField(lazy_gettext("Name"), validators=[InputRequired(), Length(max=100)])
+    scopes = MultiCheckboxField(lazy_gettext("Scopes"), choices=[])
+    expires_on = DateField(lazy_gettext("Expires on"), validators=[InputRequired()])
+    create_token = SubmitField(lazy_gettext("Create token"))
 
     def __init__(self, user, *args, **kwargs):
         from datetime import date, timedelta

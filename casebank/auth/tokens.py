@@ -16,6 +16,7 @@ import secrets
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app, g, request
+from flask_babel import gettext, lazy_gettext
 from limits import parse
 from sqlalchemy import select
 from werkzeug.datastructures import WWWAuthenticate
@@ -34,10 +35,12 @@ log = logging.getLogger(__name__)
 
 READ, RESTRICTED, SUBMIT, REVIEW = "read", "restricted", "submit", "review"
 SCOPES = {
-    READ: "Read the API as yourself (a partner: your organisation's case studies too)",
-    RESTRICTED: "Restricted case studies, fields and documents (vetted officers)",
-    SUBMIT: "Create, edit, submit and withdraw your organisation's case studies",
-    REVIEW: "Review case studies: ask for changes, publish, reject (editors)",
+    READ: lazy_gettext(
+        "Read the API as yourself (a partner: your organisation's case studies too)"
+    ),
+    RESTRICTED: lazy_gettext("Restricted case studies, fields and documents (vetted officers)"),
+    SUBMIT: lazy_gettext("Create, edit, submit and withdraw your organisation's case studies"),
+    REVIEW: lazy_gettext("Review case studies: ask for changes, publish, reject (editors)"),
 }
 # Which scope opens which role's powers to a token (a partner's: read or submit).
 ROLE_SCOPES = {RoleName.OFFICER: RESTRICTED, RoleName.EDITOR: REVIEW, RoleName.ADMIN: REVIEW}
@@ -82,17 +85,21 @@ def create_token(user, name, scopes, expires_on, today=None):
     name = (name or "").strip()
     errors = {}
     if not 1 <= len(name) <= LONGEST_NAME:
-        errors["name"] = [f"Give the token a name of 1 to {LONGEST_NAME} characters."]
+        message = gettext("Give the token a name of 1 to %(n)s characters.", n=LONGEST_NAME)
+        errors["name"] = [message]
     allowed = scopes_allowed(user)
     if not scopes:
-        errors["scopes"] = ["Choose at least one scope."]
+        errors["scopes"] = [gettext("Choose at least one scope.")]
     elif any(scope not in allowed for scope in scopes):
         errors["scopes"] = [
             f"Your account may give a token these scopes only: {', '.join(allowed)}."
         ]
     latest = today + timedelta(days=LONGEST_LIFETIME_DAYS)
     if not isinstance(expires_on, date) or not today < expires_on <= latest:
-        errors["expires_on"] = [f"Choose an expiry after today and at most a year away ({latest})."]
+        errors["expires_on"] = [
+            gettext("Choose an expiry after today and at most a year away (%(latest)s).",
+                    latest=latest.isoformat())
+        ]  # fmt: skip
     if errors:
         raise TokenInvalid(errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

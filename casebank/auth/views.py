@@ -1,6 +1,7 @@
 """Account pages outside Flask-Security: asking for access, one's own profile and sessions."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from casebank.auth import sessions, tokens
@@ -77,7 +78,7 @@ def revoke_token(token_id):
         abort(400)
     if not tokens.revoke_token(current_user, token_id):
         abort(404)  # not one of this user's tokens: the same answer as no such token
-    flash("The token was revoked: it opens nothing from now on.", "success")
+    flash(gettext("The token was revoked: it opens nothing from now on."), "success")
     return redirect(url_for("account.profile", _anchor="tokens"))
 
 
