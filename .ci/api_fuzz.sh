@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXAMPLES=${API_FUZZ_EXAMPLES:-25}
-SECONDS_PER_RUN=${API_FUZZ_SECONDS:-60}
+EXAMPLES=${API_FUZZ_EXAMPLES:-20}
+SECONDS_PER_RUN=${API_FUZZ_SECONDS:-45}
 DATA_DIR=$(mktemp -d)
 export CASEBANK_ENV=development CASEBANK_DATA_DIR="$DATA_DIR" CASEBANK_LOG_LEVEL=WARNING
 # The fuzzer is one client sending thousands of requests: the limits are exercised by the
