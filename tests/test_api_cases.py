@@ -356,3 +356,28 @@ def test_a_transition_body_refuses_unknown_fields_and_names(client, partner_head
     )
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"name", "force"}
+
+
+def test_a_partner_withdraws_and_an_editor_rejects_with_reasons(app, client, db, partner_headers):
+    mine = make_case(status="submitted", partner="TRAFFIC")
+    other = make_case(status="in_review", partner="TRAFFIC")
+    editor = token(app, "editor", "read", "review")
+    db.session.commit()
+    no_reason = client.post(f"/api/v1/cases/{mine.reference}/transitions",
+                            json={"name": "withdraw"}, headers=partner_headers)  # fmt: skip
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["errors"]
+    withdrawn = client.post(f"/api/v1/cases/{mine.reference}/transitions",
+                            json={"name": "withdraw", "reason": "Sent twice."},
+                            headers=partner_headers)  # fmt: skip
+    assert withdrawn.get_json()["status"] == "withdrawn"
+    seen = client.get(f"/api/v1/cases/{other.reference}", headers=editor).get_json()
+    assert seen["status"] == "in_review" and "restricted_notes" in seen
+    rejected = client.post(
+        f"/api/v1/cases/{other.reference}/transitions",
+        json={"name": "reject", "reason": "Out of scope."},
+        headers=editor,
+    )
+    assert rejected.get_json()["status"] == "rejected"
+    assert "reject" not in rejected.get_json()["transitions"]
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"case.withdraw", "case.reject"} <= actions
