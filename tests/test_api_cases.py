@@ -13,7 +13,13 @@ from casebank.models import AuditEvent, CaseStudy
 from casebank.services.cases.editing import FORM_FIELDS
 from tests.api_helpers import bearer, token_for
 from tests.document_files import JPEG
-from tests.factories import case_record, join_partner, make_case, make_partner_user
+from tests.factories import (
+    canary_cases,
+    case_record,
+    join_partner,
+    make_case,
+    make_partner_user,
+)
 
 CANARY_NOTES = "canary-notes-margay-3317"
 CANARY_CASE = "canary-case-saola-2290"
@@ -31,15 +37,9 @@ def references(response):
 
 @pytest.fixture
 def canaries(db):
-    public = make_case(restricted_notes=f"Routing via {CANARY_NOTES}.")
-    restricted = make_case(
-        access_level="restricted",
-        title=f"Seizure {CANARY_CASE}",
-        narrative=f"The {CANARY_CASE} consignment.",
-        restricted_notes=f"Officer notes {CANARY_NOTES}.",
-    )
+    cases = canary_cases(CANARY_NOTES, CANARY_CASE)
     db.session.commit()
-    return public, restricted
+    return cases
 
 
 # Reading
