@@ -143,6 +143,17 @@ def has_scope(user, scope):
     return getattr(user, "authenticated_by_token", False) and user.has_scope(scope)
 
 
+def token_scopes_allowed(user):
+    """The scopes this user's roles let an API token hold now (judged again at every call)."""
+    allowed = {
+        "read": user.is_authenticated,
+        "restricted": is_officer(user),
+        "submit": has_organisation(user),
+        "review": is_editor(user),
+    }
+    return [scope for scope, holds in allowed.items() if holds]
+
+
 def api_submitter(user):
     """A partner's token with the submit scope, for an organisation's case studies."""
     return has_organisation(user) and has_scope(user, "submit")

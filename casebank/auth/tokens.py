@@ -63,14 +63,9 @@ class TokenInvalid(Exception):
 
 
 def scopes_allowed(user):
-    """The scopes this user's roles allow now, in SCOPES order."""
-    allowed = {
-        READ: user.is_authenticated,
-        RESTRICTED: permissions.is_officer(user),
-        SUBMIT: permissions.has_organisation(user),
-        REVIEW: permissions.is_editor(user),
-    }
-    return [scope for scope in SCOPES if allowed[scope]]
+    """The scopes this user's roles allow now, in SCOPES order (permissions.py's rule)."""
+    allowed = permissions.token_scopes_allowed(user)
+    return [scope for scope in SCOPES if scope in allowed]
 
 
 def token_hash(secret):
