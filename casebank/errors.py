@@ -5,7 +5,7 @@ A database that stays busy (locked by another writer, unreachable) answers 503, 
 import logging
 import sqlite3
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -20,6 +20,7 @@ from werkzeug.exceptions import (
 )
 
 from casebank.api import problems
+from casebank.auth.enrolment import checked_destination
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/healthz")
@@ -125,8 +126,11 @@ def busy():
     else:
         # Straight from Jinja: the context processors would load the session and the user,
         # from the database that is busy.
+        # "Try again" is this page's path, unless the path itself reads as another host
+        # (/%5Cevil.example/ arrives as /\evil.example/, which a browser follows off-site).
+        again = checked_destination(request.path) or url_for("public.home")
         page = current_app.jinja_env.get_template("errors/busy.html")
-        body = page.render(message=message, path=request.path)
+        body = page.render(message=message, path=again)
     return body, ServiceUnavailable.code, retry
 
 

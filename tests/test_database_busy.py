@@ -87,6 +87,17 @@ def test_api_requests_get_the_busy_answer_in_json(app, message):
     assert "try again in a moment" in body.get_json()["detail"]
 
 
+@pytest.mark.parametrize("path, again", [("/cases", "/cases"), ("/\\evil.example/x", "/")])
+def test_the_busy_pages_try_again_link_stays_on_this_site(app, path, again):
+    """A link to /%5Cevil.example/x (a missing page of this site: the server decodes it to
+    /\\evil.example/x) must not make "Try again" a link a browser follows to another host."""
+    error = OperationalError("UPDATE users", {}, sqlite3.OperationalError("database is locked"))
+    with app.test_request_context(environ_overrides={"PATH_INFO": path}):
+        body, status, _headers = database_busy(error)
+    assert status == 503
+    assert re.findall(r'class="button" href="([^"]*)"', body) == [again]
+
+
 def test_other_database_errors_stay_500(app):
     error = OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
     with app.test_request_context("/cases"):

@@ -95,10 +95,22 @@ def test_the_switcher_remembers_a_choice_over_the_browser_language(client):
 
 
 @pytest.mark.parametrize("came_from", ["https://evil.example/cases", "http://localhost.evil/",
-                                       "javascript:alert(1)", "", "http://localhost"])  # fmt: skip
+                                       "javascript:alert(1)", "", "http://localhost",
+                                       # this site's 404 page at //evil.example/x: its path
+                                       # alone is a link to another host
+                                       "http://localhost//evil.example/x",
+                                       "http://localhost/\t/evil.example/x",
+                                       "http://localhost/\\evil.example/x"])  # fmt: skip
 def test_the_switcher_goes_back_only_to_a_page_of_this_site(client, came_from):
     answer = client.get("/language/fr", headers={"Referer": came_from})
     assert answer.headers["Location"] == "/"
+
+
+def test_the_switcher_on_a_missing_page_at_a_double_slash_stays_on_this_site(client):
+    page = client.get("//evil.example/x")
+    assert page.status_code == 404
+    switch = client.get("/language/es", headers={"Referer": "http://localhost//evil.example/x"})
+    assert switch.headers["Location"] == "/"
 
 
 def test_an_unknown_language_is_not_found(client):

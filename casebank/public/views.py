@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from casebank import i18n
 from casebank import search as case_search
-from casebank.auth import permissions
+from casebank.auth import enrolment, permissions
 from casebank.downloads import file_response
 from casebank.public import bp
 from casebank.request_numbers import page_number
@@ -142,7 +142,10 @@ def set_language(code):
 
 
 def same_site_referrer():
+    """The Referer's path and query when it is a page of this site. The path alone is checked
+    too: this site's own 404 page at //evil.example/ would otherwise send the reader there."""
     came_from = urlsplit(request.referrer or "")
-    if came_from.netloc != request.host or not came_from.path.startswith("/"):
+    back = urlunsplit(("", "", came_from.path, came_from.query, ""))
+    if came_from.netloc != request.host or not enrolment.checked_destination(back):
         return url_for("public.home")
-    return urlunsplit(("", "", came_from.path, came_from.query, ""))
+    return back
