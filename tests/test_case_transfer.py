@@ -38,7 +38,7 @@ BAD_VALUES = [
     ("destination_countries", ["VN", "ZZ"], "'ZZ' is not an ISO 3166-1"),
     ("value_currency", "DOLLARS", "not an ISO 4217"),
     ("hs_codes", ["29031"], "Not an HS heading or subheading"),
-    ("hs_codes", ["9999.99"], "Unknown hs codes: 9999.99"),
+    ("hs_codes", ["9999.99"], "Unknown HS codes: 9999.99"),
     ("conventions", ["NOPE"], "Unknown conventions: NOPE"),
     ("conventions", [], "Shorter than minimum length 1"),
     ("source_urls", ["javascript:alert(1)"], "Not a valid URL"),

@@ -5,6 +5,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +18,14 @@ from casebank.models.case_study import utc_now
 from casebank.models.vocab import RoleName, WorkflowStatus
 
 log = logging.getLogger(__name__)
-AGES = {"7": "Over a week", "30": "Over a month", "90": "Over three months"}
+AGES = {"7": _l("Over a week"), "30": _l("Over a month"), "90": _l("Over three months")}
+# The filters' names, for the message that says one was ignored.
+FILTER_NAMES = {
+    "status": _l("status"),
+    "convention": _l("convention"),
+    "partner": _l("partner"),
+    "older_than": _l("age"),
+}
 # The queue's default: what waits for an editor.
 WAITING = (WorkflowStatus.SUBMITTED, WorkflowStatus.IN_REVIEW)
 
@@ -44,7 +53,10 @@ class QueueFilters:
             if value in values:
                 setattr(filters, name, value)
             elif value:
-                filters.errors.append(f"“{value[:40]}” is not a known {name}; ignored.")
+                filters.errors.append(
+                    _("“%(value)s” is not a known %(filter)s; ignored.", value=value[:40],
+                      filter=FILTER_NAMES[name])
+                )  # fmt: skip
         return filters
 
     def apply(self, query, user):
