@@ -40,7 +40,7 @@ BAD_VALUES = [
     ("hs_codes", ["29031"], "Not an HS heading or subheading"),
     ("hs_codes", ["9999.99"], "Unknown HS codes: 9999.99"),
     ("conventions", ["NOPE"], "Unknown conventions: NOPE"),
-    ("conventions", [], "Shorter than minimum length 1"),
+    ("conventions", [], "Choose at least one convention."),
     ("source_urls", ["javascript:alert(1)"], "Not a valid URL"),
     ("cas_number", "75-45-7", "not a valid CAS number"),
     ("ashrae_number", "freon", "not an ASHRAE number"),

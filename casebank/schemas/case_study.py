@@ -190,7 +190,7 @@ class CaseStudySchema(Schema):
     transport_mode = optional_choice(TransportMode)
     conventions = fields.List(
         fields.String(), required=True,
-        validate=validate.Length(min=1, error=NOT_EMPTY),
+        validate=validate.Length(min=1, error=_l("Choose at least one convention.")),
     )  # fmt: skip
     hs_codes = fields.List(fields.String(), load_default=list)
     commodity_category = fields.String(required=True, validate=one_of(CommodityCategory))
