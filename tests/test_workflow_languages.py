@@ -29,8 +29,8 @@ def objects(db):
         b"A plain text note.\n", "note.txt", role_user("editor"),
     )  # fmt: skip
     request = accounts.request_access(
-        {"name": "A. Applicant", "organisation": "Customs", "email": "applicant@customs.example.org",
-         "country": "KE", "role_wanted": "officer", "justification": "x" * 40,
+        {"name": "A. Applicant", "organisation": "Customs",
+         "email": "applicant@customs.example.org", "country": "KE", "role_wanted": "officer", "justification": "x" * 40,
          "supervisor_contact": "The chief"}
     )  # fmt: skip
     db.session.commit()
@@ -42,7 +42,8 @@ def objects(db):
 PAGES = [
     ("editor", "/editorial/cases",
      ("Case studies to review", "Études de cas à examiner", "Estudios de caso por revisar")),
-    ("editor", "/editorial/cases/{case}", ("Workflow", "Circuit de validation", "Flujo de revisión")),
+    ("editor", "/editorial/cases/{case}",
+     ("Workflow", "Circuit de validation", "Flujo de revisión")),
     ("editor", "/editorial/cases/new",
      ("Write a case study", "Rédiger une étude de cas", "Redactar un estudio de caso")),
     ("editor", "/editorial/cases/{case}/compare", ("Compare", "Comparer", "Comparar")),
@@ -61,7 +62,8 @@ PAGES = [
     ("partner", "/partner/cases/{case}", ("Conversation", "Échanges", "Conversación")),
     ("partner", "/partner/cases/{case}/edit",
      ("Save draft", "Enregistrer le brouillon", "Guardar borrador")),
-    ("partner", "/partner/cases/{case}/compare", ("From revision", "De la version", "De la versión")),
+    ("partner", "/partner/cases/{case}/compare",
+     ("From revision", "De la version", "De la versión")),
     ("admin", "/admin/access-requests",
      ("Access requests waiting for a decision", "Demandes d'accès en attente de décision",
       "Solicitudes de acceso pendientes de decisión")),
