@@ -30,8 +30,8 @@ def objects(db):
     )  # fmt: skip
     request = accounts.request_access(
         {"name": "A. Applicant", "organisation": "Customs",
-         "email": "applicant@customs.example.org", "country": "KE", "role_wanted": "officer", "justification": "x" * 40,
-         "supervisor_contact": "The chief"}
+         "email": "applicant@customs.example.org", "country": "KE", "role_wanted": "officer",
+         "justification": "x" * 40, "supervisor_contact": "The chief"}
     )  # fmt: skip
     db.session.commit()
     return {"case": case.reference, "document": document.id, "request": request.id,
