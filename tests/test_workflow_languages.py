@@ -157,8 +157,14 @@ def test_workflow_buttons_are_in_the_readers_language(auth, client, db):
     auth.login("editor")
     client.set_cookie("casebank_language", "es")
     html = client.get(f"/editorial/cases/{case.reference}").get_data(as_text=True)
-    for words in ("Iniciar la revisión", "Solicitar cambios", "Publicar", "Rechazar",
-                  "Público, notas restringidas solo para los agentes", "Motivo (la otra parte"):
+    for words in (
+        "Iniciar la revisión",
+        "Solicitar cambios",
+        "Publicar",
+        "Rechazar",
+        "Público, notas restringidas solo para los agentes",
+        "Motivo (la otra parte",
+    ):
         assert words in html  # fmt: skip
 
 
