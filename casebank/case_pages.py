@@ -27,6 +27,13 @@ from casebank.services.cases import (
     workflow,
 )
 
+# What a refused transition names: the case's fields, and the transition form's own inputs.
+FIELD_NAMES = {
+    **FIELD_LABELS,
+    "reason": TransitionForm.reason.args[0],
+    "access_level": TransitionForm.access_level.args[0],
+}
+
 
 def case_or_404(reference, may=can_view_case):
     """The case with this reference if the current user passes `may`; else 404."""
@@ -135,7 +142,7 @@ def page_context(case, user, **extra):
         "attachments": attachments.attachments_of(case),
         "attachment_form": AttachmentForm(formdata=None),
         "transition_errors": {},
-        "field_labels": FIELD_LABELS,
+        "field_labels": FIELD_NAMES,
         "findings": {},
         "conflict": None,
         **extra,

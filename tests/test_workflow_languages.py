@@ -168,6 +168,22 @@ def test_workflow_buttons_are_in_the_readers_language(auth, client, db):
         assert words in html  # fmt: skip
 
 
+def test_a_refused_transition_says_why_in_french(auth, client, db):
+    case = make_case(status="submitted", restricted_notes="Officers only.")
+    auth.login("editor")
+    client.set_cookie("casebank_language", "fr")
+    page = f"/editorial/cases/{case.reference}"
+    response = post_from(client, page, f"{page}/transition", {"transition": "reject"})
+    assert "Motif : Indiquez un motif : l'autre partie le lira." in unescape(
+        response.get_data(as_text=True)
+    )
+    data = {"transition": "publish", "access_level": "public"}
+    html = unescape(post_from(client, page, f"{page}/transition", data).get_data(as_text=True))
+    assert (
+        "Qui pourra la consulter une fois publiée : Cette étude de cas comporte des notes" in html
+    )
+
+
 def test_a_spanish_partner_gets_the_flash_in_spanish(client, auth, db):
     join_partner("TRAFFIC")
     auth.login("partner")
