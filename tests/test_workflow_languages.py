@@ -92,6 +92,16 @@ def test_each_working_page_is_in_the_readers_language(
     assert words[LANGUAGES.index(language)] in html
 
 
+def test_a_link_inside_a_translated_sentence_stays_a_link(auth, client, objects):
+    auth.login("editor")
+    client.set_cookie("casebank_language", "fr")
+    html = client.get(f"/editorial/cases/{objects['case']}").get_data(as_text=True)
+    assert (
+        '<a href="/editorial/documents/new">Joindre un fichier</a> '
+        f"(indiquez {objects['case']} comme étude de cas)"
+    ) in html
+
+
 def test_a_partner_without_an_organisation_is_told_so_in_french(auth, client, db):
     auth.login("partner")
     client.set_cookie("casebank_language", "fr")
