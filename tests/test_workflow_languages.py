@@ -131,6 +131,15 @@ def test_a_french_partner_reads_the_schemas_messages_in_french(client, french_pa
     assert 'value="Écailles de pangolin"' in html  # what was typed stays
 
 
+def test_a_translated_message_escapes_what_was_typed(client, french_partner):
+    data = {"title": "Essai", "cas_number": "<b>x</b>"}  # 8 characters: the CAS check runs
+    response = post_from(client, "/partner/cases/new", "/partner/cases/new", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<b>x</b>" not in html
+    assert "&#39;&lt;b&gt;x&lt;/b&gt;&#39; n&#39;est pas un numéro CAS valide" in html
+
+
 def test_a_french_partner_reads_the_forms_own_messages_in_french(client, french_partner):
     case = make_case(status="draft", partner="TRAFFIC")
     page = f"/partner/cases/{case.reference}"
