@@ -9,7 +9,9 @@ FLASK := $(BIN)/flask --app app
 .PHONY: run test lint clean messages translations
 # The interface's catalogues: .po files are kept in the repository, .mo files are compiled from
 # them at install (by run and test), never committed.
-CATALOGUES := $(wildcard casebank/translations/*/LC_MESSAGES/messages.po)
+# flask_security.po: casebank's words for Flask-Security's messages, read after its own.
+CATALOGUES := $(wildcard casebank/translations/*/LC_MESSAGES/messages.po) \
+	$(wildcard casebank/translations/*/LC_MESSAGES/flask_security.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 BABEL_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -k _l -k N_
 
@@ -27,7 +29,7 @@ $(VENV)/.installed-test: $(VENV)/.installed-run
 	touch $@
 
 # Compile the translated catalogues (pybabel compile), each when its .po changes.
-casebank/translations/%/LC_MESSAGES/messages.mo: casebank/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed-run
+casebank/translations/%.mo: casebank/translations/%.po | $(VENV)/.installed-run
 	$(BIN)/pybabel -q compile -i $< -o $@
 
 translations: $(COMPILED)

@@ -156,7 +156,7 @@ class CaseStudyForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.conventions.choices = [(c.code, c.short_name) for c in all_conventions()]
+        self.conventions.choices = [(c.code, c.translated_short_name) for c in all_conventions()]
 
     def record(self):
         """The form as a case-study record for the schema (empty values mean: not given)."""

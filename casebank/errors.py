@@ -5,6 +5,9 @@ import logging
 import sqlite3
 
 from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import (
@@ -23,18 +26,62 @@ def wants_json():
     return request.path.startswith(JSON_PREFIXES)
 
 
+# Each error page's title and explanation in the reader's language (Werkzeug's are English).
+ERROR_PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    401: (_l("Log in needed"), _l("Log in to see this page.")),
+    403: (_l("Not allowed"), _l("You are not allowed to do this.")),
+    404: (_l("Page not found"),
+          _l("There is no page at this address, or it is not available to you.")),
+    405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
+    410: (_l("Gone"), _l("What was at this address has been removed.")),
+    413: (_l("Too large"), _l("What you sent is larger than the site accepts.")),
+    414: (_l("Address too long"), _l("The address is too long. Shorten it and try again.")),
+    415: (_l("Type not accepted"), _l("The site does not accept that type of content.")),
+    429: (_l("Too many requests"),
+          _l("You sent too many requests in a short time. Wait a moment and try again.")),
+    500: (_l("Something went wrong"),
+          _l("The server could not complete your request. Please try again later.")),
+    503: (_l("Busy"), _l("The case bank is busy; try again in a moment.")),
+}  # fmt: skip
+# Our own words whatever the description says: a 404 must not tell a hidden page from a
+# missing one, a limiter's description is its rule, a server error's could carry data.
+OWN_WORDS_ONLY = (404, 429)
+
+
+def page_text(error):
+    """(title, explanation) of an error page, in the reader's language. A description a view
+    gave (translated where it was written) is shown; Werkzeug's defaults are replaced."""
+    title, explanation = ERROR_PAGES.get(error.code, (error.name, error.description))
+    if isinstance(error, CSRFError):
+        explanation = _(
+            "The form was open too long, or was sent from another page. Go back, reload "
+            "the page and send it again."
+        )
+    elif error.code in OWN_WORDS_ONLY or (error.code >= 500 and error.code != 503):
+        pass
+    elif error.description and error.description != type(error).description:
+        explanation = error.description
+    return str(title), str(explanation)
+
+
 def render_error(error):
     if wants_json():
         return jsonify(error=error.name, message=error.description), error.code
-    return render_template("errors/error.html", error=error), error.code
+    title, explanation = page_text(error)
+    page = render_template("errors/error.html", error=error, title=title, explanation=explanation)
+    return page, error.code
 
 
 def too_large(error):
     limit = current_app.config["UPLOAD_MAX_BYTES"] // 2**20
     return render_error(
         RequestEntityTooLarge(
-            f"The upload is larger than the limit of {limit} MiB, so it was not read. "
-            "Go back and choose a smaller file."
+            _(
+                "The upload is larger than the limit of %(limit)s MiB, so it was not read. "
+                "Go back and choose a smaller file.",
+                limit=limit,
+            )
         )
     )
 
@@ -60,7 +107,7 @@ def database_is_busy(error):
 
 def busy():
     log.warning("database busy on %s %s: answered 503", request.method, request.path)
-    message = "The case bank is busy; try again in a moment."
+    message = str(ERROR_PAGES[ServiceUnavailable.code][1])
     if wants_json():
         body = jsonify(error="Service Unavailable", message=message)
     else:
@@ -84,8 +131,10 @@ def value_refused(error):
                 type(error.orig).__name__)  # fmt: skip
     return render_error(
         BadRequest(
-            "A value you sent cannot be stored (an invisible control character, or a number "
-            "far too large). Go back, correct it and try again."
+            _(
+                "A value you sent cannot be stored (an invisible control character, or a "
+                "number far too large). Go back, correct it and try again."
+            )
         )
     )
 

@@ -1,6 +1,8 @@
 """The interface's languages: which one a request reads, and dates, numbers and country names
 written for it (Flask-Babel). Case studies and documents keep their own language."""
 
+from datetime import date
+
 from babel import Locale
 from flask import request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
@@ -52,6 +54,9 @@ def remember_language(response, language):
 # One date style for the whole site: Babel's "long" date ("27 March 2024", "27 mars 2024",
 # "27 de marzo de 2024"); timestamps add the time, always in UTC and saying so.
 def long_date(value):
+    """A date, or a date as the schemas dump it (ISO text: "2024-03-27")."""
+    if isinstance(value, str) and value:
+        value = date.fromisoformat(value)
     return format_date(value, "long") if value else ""
 
 

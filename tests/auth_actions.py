@@ -22,6 +22,13 @@ def csrf_token(html):
     return match.group(1)
 
 
+def authenticator_key(html):
+    """The key the two-factor set-up page shows for typing into an app (groups of four)."""
+    match = re.search(r'id="authenticator-key">([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)<', html)
+    assert match, "no authenticator key in the page"
+    return match.group(1)
+
+
 def totp_code(app, user):
     security: Security = app.extensions["security"]
     return security._totp_factory.generate_totp_password(user.tf_totp_secret)

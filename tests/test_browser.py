@@ -1,30 +1,29 @@
-"""End to end in headless Chromium: a visitor browses, filters and reads a case study.
+"""End to end in headless Chromium: a visitor browses, filters and reads a case study; an
+invited officer sets a password, enrols two-factor authentication and stores recovery codes,
+in French.
 
 Uses Debian's chromium (/usr/bin/chromium, installed by .ci/run) through Playwright; skips,
 saying why, where there is no browser. Any console error fails a test: under the strict CSP an
 inline script or style would show up as one.
 """
 
-import re
-import threading
+import os
 from pathlib import Path
 
 import pyotp
 import pytest
-from flask_migrate import upgrade
+from flask_security.recoverable import generate_reset_password_token
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from casebank import create_app
 from casebank.extensions import db
 from casebank.models import Partner
-from casebank.search import rebuild, search_indexes
 from casebank.services import accounts
-from casebank.services.demo import load_demo
+from tests.live_server import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 OFFICER, PASSWORD = "browser.officer@casebank.example.org", "Juniper-Signal-Estuary-52"
 EDITOR = "browser.editor@casebank.example.org"
+INVITED = "agent.invite@douane.example.org"
 PARTNER = "browser.partner@casebank.example.org"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,32 +41,25 @@ pytestmark = [
 ]
 
 
+# The reset link of INVITED's invitation (an account without a password yet).
+LINKS = {}
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """The app on its own SQLite database with the demo data, served on a free loopback port."""
-    path = tmp_path_factory.mktemp("live")
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'live.db'}", "INDEX_DIR": path / "index"},
-    )
-    with app.app_context(), app.test_request_context():
-        upgrade()
-        load_demo()
+
+    def add_accounts():
         accounts.create_user(OFFICER, ["officer"], password=PASSWORD)
         accounts.create_user(EDITOR, ["editor"], password=PASSWORD)
         partner = accounts.create_user(PARTNER, ["partner"], password=PASSWORD)
         partner.partner = db.session.scalar(select(Partner).filter_by(acronym="TRAFFIC"))
-        db.session.commit()
-        rebuild()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    search_indexes(app).close()
-    with app.app_context():
-        db.engine.dispose()
+        invited = accounts.create_user(INVITED, ["officer"], name="Agent invité")
+        db.session.flush()
+        LINKS["invitation"] = f"/account/reset/{generate_reset_password_token(invited)}"
+
+    with serving(tmp_path_factory.mktemp("live"), add_accounts) as (_app, url):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -152,17 +144,28 @@ def test_page_is_usable_on_a_phone(live_server, browser):
     assert width <= 390
 
 
+def enrol_authenticator(page, words=None):
+    """On the two-factor set-up page: show the QR code, read the key as a person who cannot
+    scan would, answer with the app's code; returns the recovery codes shown next."""
+    words = words or {"show": "Show the QR code", "code": "Six-digit code",
+                      "finish": "Confirm and finish"}  # fmt: skip
+    page.get_by_role("button", name=words["show"]).click()
+    key = page.locator("#authenticator-key").inner_text()
+    page.get_by_label(words["code"]).fill(pyotp.TOTP(key.replace("-", "")).now())
+    page.get_by_role("button", name=words["finish"]).click()
+    page.wait_for_url("**/account/recovery-codes/new")
+    return page.locator("#recovery-codes code").all_inner_texts()
+
+
 def test_officer_enrols_two_factor_and_reads_a_restricted_case(live_server, page):
     page.goto(live_server + "/restricted/")
     assert "/account/login" in page.url  # sent to log in, with a local next=
-    page.get_by_label("Email Address").fill(OFFICER)
+    page.get_by_label("E-mail address").fill(OFFICER)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Login").click()
-    page.get_by_label(re.compile("authenticator")).check()
-    page.get_by_role("button", name="Submit", exact=True).click()
-    key = re.search(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)", page.content()).group(1)
-    page.get_by_label("Authentication Code").fill(pyotp.TOTP(key.replace("-", "")).now())
-    page.get_by_role("button", name="Submit Code").click()
+    page.get_by_role("button", name="Log in").click()
+    assert len(enrol_authenticator(page)) == 5
+    page.get_by_role("link", name="I have stored them: continue").click()
+    page.wait_for_url("**/restricted/")  # where the officer was going
     page.get_by_role("link", name="Restricted area").click()
     page.get_by_role("link", name="Case studies").last.click()
     page.locator(".tag-restricted").first.locator("xpath=ancestor::article//a").first.click()
@@ -177,15 +180,12 @@ def test_officer_enrols_two_factor_and_reads_a_restricted_case(live_server, page
 
 def log_in(page, live_server, email, two_factor=False):
     page.goto(live_server + "/account/login")
-    page.get_by_label("Email Address").fill(email)
+    page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Login").click()
-    if two_factor:  # first login: enrol an authenticator
-        page.get_by_label(re.compile("authenticator")).check()
-        page.get_by_role("button", name="Submit", exact=True).click()
-        key = re.search(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)", page.content()).group(1)
-        page.get_by_label("Authentication Code").fill(pyotp.TOTP(key.replace("-", "")).now())
-        page.get_by_role("button", name="Submit Code").click()
+    page.get_by_role("button", name="Log in").click()
+    if two_factor:  # first login: enrol an authenticator, store the recovery codes
+        enrol_authenticator(page)
+        page.get_by_role("link", name="I have stored them: continue").click()
 
 
 def test_partner_submits_editor_asks_for_changes_partner_answers_editor_publishes(
@@ -254,3 +254,53 @@ def test_partner_submits_editor_asks_for_changes_partner_answers_editor_publishe
     for page in (partner, editor, visitor):
         page.context.close()
     assert errors == []  # under the strict CSP, an inline script or style would show here
+
+
+def test_invited_officer_sets_a_password_enrols_and_stores_recovery_codes_in_french(
+    live_server, browser, tmp_path
+):
+    shots = Path(os.environ.get("CASEBANK_SCREENSHOT_DIR") or tmp_path)
+    context = browser.new_context(locale="fr-FR")  # Accept-Language: fr
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+
+    def in_french(name, heading):
+        assert page.locator("html").get_attribute("lang") == "fr", page.url
+        sync_api.expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+
+    page.goto(live_server + LINKS["invitation"])
+    in_french("1-set-password", "Définir votre mot de passe")
+    page.get_by_label("Nouveau mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirmez le nouveau mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Définir votre mot de passe").click()
+
+    in_french("2-login", "Connexion à casebank")
+    page.get_by_label("Adresse électronique").fill(INVITED)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+    in_french("3-two-factor-setup", "Configurer l’authentification à deux facteurs")
+    page.get_by_role("button", name="Afficher le code QR").click()
+    in_french("4-two-factor-qr-code", "Configurer l’authentification à deux facteurs")
+    assert page.locator("img.qr-code").evaluate("img => img.naturalWidth > 0")  # CSP allowed it
+    key = page.locator("#authenticator-key").inner_text()
+    page.get_by_label("Code à six chiffres").fill(pyotp.TOTP(key.replace("-", "")).now())
+    page.get_by_role("button", name="Confirmer et terminer").click()
+
+    page.wait_for_url("**/account/recovery-codes/new")
+    in_french("5-recovery-codes", "Vos codes de récupération")
+    codes = page.locator("#recovery-codes code").all_inner_texts()
+    assert len(codes) == 5 and all(code.strip() for code in codes)
+    assert page.get_by_role("button", name="Imprimer").is_visible()  # the static script ran
+    page.get_by_role("link", name="Je les ai conservés : continuer").click()
+
+    page.wait_for_url("**/restricted/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    page.screenshot(path=str(shots / "6-restricted-area.png"), full_page=True)
+    page.go_back()  # the codes page again: they are not shown a second time
+    page.reload()
+    assert page.locator("#recovery-codes").count() == 0
+    context.close()
+    assert errors == []

@@ -249,7 +249,7 @@ def test_the_account_wide_lock_refuses_the_right_two_factor_code(app, at, db):
     user.locked_until = utc_now() + lockout.ACCOUNT_LOCK  # others guessed from many clients
     db.session.commit()
     response = stranger.post_form("/account/tf-validate", {"code": right_code(app, officer)})
-    assert response.status_code == 200 and "Invalid code" in visible_text(response)
+    assert response.status_code == 200 and "That code is not right" in visible_text(response)
     assert not stranger.is_logged_in()
 
 

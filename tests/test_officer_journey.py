@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from casebank.mail import outbox_messages
 from casebank.models import AuditEvent, CaseStudy
-from tests.auth_actions import AuthActions, csrf_token
+from tests.auth_actions import AuthActions, authenticator_key, csrf_token
 
 ADMIN = "head.of.secretariat@casebank.example.org"
 OFFICER = "j.mwangi@kra.example.org"
@@ -22,7 +22,7 @@ def enrol_authenticator(actions):
     """Choose the authenticator app, read the key as a person would, answer with a code."""
     page = actions.post_form("/account/tf-setup", {"setup": "authenticator"})
     html = page.get_data(as_text=True)
-    key = re.search(r"<div>([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)</div>", html).group(1)
+    key = authenticator_key(html)
     code = pyotp.TOTP(key.replace("-", "")).now()
     actions.client.post("/account/tf-validate", data={"csrf_token": csrf_token(html), "code": code})
     return key

@@ -132,12 +132,12 @@ def test_country_and_year_filters(client):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("country=XX", "is not a known country code"),
-        ("year=abc", "is not a known year"),
-        ("year=3000", "is not a known year"),
-        ("hs=29x", "is not a known HS code"),
-        ("convention=NOPE", "is not a known convention"),
-        ("detection_method=<script>", "is not a known detection method"),
+        ("country=XX", "Country of seizure: “XX” is not a value we know"),
+        ("year=abc", "Year of seizure: “abc” is not a value we know"),
+        ("year=3000", "Year of seizure: “3000” is not a value we know"),
+        ("hs=29x", "HS code or prefix: “29x” is not a value we know"),
+        ("convention=NOPE", "Convention: “NOPE” is not a value we know"),
+        ("detection_method=<script>", "Detection method: “&lt;script&gt;” is not a value we know"),
     ],
 )
 def test_bad_filter_value_is_reported_and_ignored(client, query, message):

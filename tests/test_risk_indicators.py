@@ -121,7 +121,7 @@ def test_officers_filter_risk_indicators(auth, db):
     overdue = auth.client.get("/restricted/risk-indicators?overdue=1").get_data(as_text=True)
     assert "ivory" in overdue and CANARY not in overdue
     bad = auth.client.get("/restricted/risk-indicators?convention=NOPE").get_data(as_text=True)
-    assert "not a known convention" in bad
+    assert "Convention: “NOPE” is not a value we know" in bad
 
 
 def test_viewing_a_risk_indicator_is_audited(auth, db):

@@ -1,5 +1,7 @@
 """Forms of the account pages (Flask-WTF: every form carries a CSRF token)."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
@@ -14,9 +16,9 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from casebank import codes
 from casebank.auth.security import InvalidEmail, login_email
 from casebank.extensions import db
+from casebank.i18n import sorted_country_choices
 from casebank.models import Partner, RoleName
 
 
@@ -25,11 +27,6 @@ def select_choices(pairs):
 
 
 REQUESTABLE_ROLES = select_choices(r for r in RoleName.choices() if r[0] != RoleName.ADMIN)
-
-
-def country_choices():
-    names = sorted(codes.country_names().items(), key=lambda pair: pair[1])
-    return select_choices([("", "Choose a country"), *names])
 
 
 def login_address(form, field):
@@ -63,40 +60,41 @@ class PartnerChoice(SelectField):
 
 
 class RequestAccessForm(FlaskForm):
-    name = StringField("Full name", validators=[InputRequired(), Length(max=200)])
+    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=200)])
     organisation = StringField(
-        "Organisation", validators=[InputRequired(), Length(max=200)],
-        description="Your customs administration, agency or partner organisation.",
+        _l("Organisation"), validators=[InputRequired(), Length(max=200)],
+        description=_l("Your customs administration, agency or partner organisation."),
     )  # fmt: skip
     email = EmailField(
-        "Work e-mail", validators=[InputRequired(), Length(max=254), login_address],
-        description="Your official work address; private addresses are not accepted.",
+        _l("Work e-mail"), validators=[InputRequired(), Length(max=254), login_address],
+        description=_l("Your official work address; private addresses are not accepted."),
     )  # fmt: skip
-    country = SelectField("Country", validators=[InputRequired()])
-    role_wanted = SelectField("Access wanted", choices=REQUESTABLE_ROLES)
+    country = SelectField(_l("Country"), validators=[InputRequired()])
+    role_wanted = SelectField(_l("Access wanted"), choices=REQUESTABLE_ROLES)
     partner = PartnerChoice(
-        "Partner organisation", blank="Not a partner organisation",
-        description="Required when you ask for partner access: the organisation you submit "
-        "case studies for.",
+        _l("Partner organisation"), blank=_l("Not a partner organisation"),
+        description=_l("Required when you ask for partner access: the organisation you "
+                       "submit case studies for."),
     )  # fmt: skip
     justification = TextAreaField(
-        "Why do you need access?", validators=[InputRequired(), Length(min=30, max=4000)],
-        description="Your duties and how casebank will help (at least 30 characters).",
+        _l("Why do you need access?"), validators=[InputRequired(), Length(min=30, max=4000)],
+        description=_l("Your duties and how casebank will help (at least 30 characters)."),
     )  # fmt: skip
     supervisor_contact = TextAreaField(
-        "Your supervisor's name and work contact", validators=[InputRequired(), Length(max=1000)],
-        description="The secretariat may contact them to confirm your role.",
+        _l("Your supervisor's name and work contact"),
+        validators=[InputRequired(), Length(max=1000)],
+        description=_l("The secretariat may contact them to confirm your role."),
     )  # fmt: skip
-    submit = SubmitField("Send request")
+    submit = SubmitField(_l("Send request"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = country_choices()
+        self.country.choices = sorted_country_choices(_("Choose a country"))
         self.partner.load_choices()
 
     def validate_partner(self, field):
         if self.role_wanted.data == RoleName.PARTNER and not field.partner:
-            raise ValidationError("Choose the partner organisation you work for.")
+            raise ValidationError(_("Choose the partner organisation you work for."))
 
     def partner_wanted(self):
         """The organisation named, when partner access is asked for (ignored otherwise)."""
@@ -105,10 +103,11 @@ class RequestAccessForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     reason = TextAreaField(
-        "Reason for refusal (sent to the applicant)", validators=[Optional(), Length(max=2000)]
+        _l("Reason for refusal (sent to the applicant)"),
+        validators=[Optional(), Length(max=2000)],
     )
-    approve = SubmitField("Approve and send invitation")
-    refuse = SubmitField("Refuse")
+    approve = SubmitField(_l("Approve and send invitation"))
+    refuse = SubmitField(_l("Refuse"))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -117,25 +116,25 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class UserForm(FlaskForm):
-    roles = MultiCheckboxField("Roles", choices=select_choices(RoleName.choices()))
-    save_roles = SubmitField("Save roles")
-    revet = SubmitField("Confirm vetting for another period")
+    roles = MultiCheckboxField(_l("Roles"), choices=select_choices(RoleName.choices()))
+    save_roles = SubmitField(_l("Save roles"))
+    revet = SubmitField(_l("Confirm vetting for another period"))
 
 
 class EndSessionForm(FlaskForm):
     """One button: its CSRF token is the whole content (ending a session, or all of them)."""
 
-    end = SubmitField("End session")
+    end = SubmitField(_l("End session"))
 
 
 class AccountActiveForm(FlaskForm):
-    deactivate = SubmitField("Deactivate account")
-    reactivate = SubmitField("Reactivate account")
+    deactivate = SubmitField(_l("Deactivate account"))
+    reactivate = SubmitField(_l("Reactivate account"))
 
 
 class UserPartnerForm(FlaskForm):
-    partner = PartnerChoice("Partner organisation", blank="None")
-    save_partner = SubmitField("Save organisation")
+    partner = PartnerChoice(_l("Partner organisation"), blank=_l("None"))
+    save_partner = SubmitField(_l("Save organisation"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,7 +147,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = StringField("Action", validators=[Optional(), Length(max=64)])
-    actor = StringField("Actor e-mail", validators=[Optional(), Length(max=254)])
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To", validators=[Optional()])
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    actor = StringField(_l("Actor e-mail"), validators=[Optional(), Length(max=254)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])

@@ -18,6 +18,7 @@ import smtplib
 from datetime import timedelta
 
 from flask import has_request_context, request, url_for
+from flask_babel import gettext as _
 from flask_security import password_reset, user_authenticated
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -26,7 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from casebank.auth.audit_trail import audit_request
 from casebank.client_address import current_client
 from casebank.extensions import db
-from casebank.mail import send_mail
+from casebank.mail import in_language_of, send_mail
 from casebank.models import LoginThrottle, User
 from casebank.models.case_study import utc_now
 
@@ -131,16 +132,20 @@ def tell_owner(user):
 
 
 def send_owner_mail(user):
-    send_mail(
-        user.email,
-        "casebank: sign-in to your account is paused",
-        f"There were {ACCOUNT_FAILURES_PER_DAY} failed attempts to sign in to your casebank "
-        f"account ({user.email}) within a day, so signing in is paused for everyone for "
-        f"{int(ACCOUNT_LOCK.total_seconds() // 60)} minutes after the latest attempt.\n\n"
-        "If this was not you, someone is guessing your password. To sign in now, set a new "
-        "password with the reset link you can ask for here (it lifts the pause):\n\n"
-        f"{url_for('security.forgot_password', _external=True)}\n",
-    )
+    with in_language_of(user):
+        subject = _("casebank: logging in to your account is paused")
+        body = _(
+            "There were %(failures)s failed attempts to log in to your casebank account "
+            "(%(email)s) within a day, so logging in is paused for everyone for %(minutes)s "
+            "minutes after the latest attempt.\n\n"
+            "If this was not you, someone is guessing your password. To log in now, set a new "
+            "password with the reset link you can ask for here (it lifts the pause):\n\n"
+            "%(link)s\n",
+            failures=ACCOUNT_FAILURES_PER_DAY, email=user.email,
+            minutes=int(ACCOUNT_LOCK.total_seconds() // 60),
+            link=url_for("security.forgot_password", _external=True),
+        )  # fmt: skip
+    send_mail(user.email, subject, body)
 
 
 def address_locked_until(user, client):

@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 
 import zxcvbn
+from flask_babel import gettext as _
 from flask_security import PasswordUtil
 
 LEET = str.maketrans(
@@ -64,17 +65,17 @@ def password_problems(password, email=None):
     """Why a password is refused: a list of messages, empty when it is acceptable."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"Use at least {MIN_LENGTH} characters.")
+        problems.append(_("Use at least %(count)s characters.", count=MIN_LENGTH))
     candidates = {password.lower(), password.lower().translate(LEET), password_core(password)}
     if candidates & common_passwords() or is_trivial(password):
-        problems.append("This password is too common or too easy to guess; choose another.")
+        problems.append(_("This password is too common or too easy to guess; choose another."))
     elif built_from_context(password):
-        problems.append("Do not build the password from the name of casebank or its subject.")
+        problems.append(_("Do not build the password from the name of casebank or its subject."))
     local_part = (email or "").split("@")[0].lower()
     if len(local_part) >= 4 and local_part in password.lower():
-        problems.append("Do not build the password from your e-mail address.")
+        problems.append(_("Do not build the password from your e-mail address."))
     if not problems and too_weak(password, local_part):
-        problems.append("This password would be easy to guess; add words of your own.")
+        problems.append(_("This password would be easy to guess; add words of your own."))
     return problems
 
 

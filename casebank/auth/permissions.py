@@ -153,6 +153,8 @@ ENDPOINT_RULES = {
     "account.request_sent": anyone,
     "account.profile": authenticated,
     "account.end_session": authenticated,
+    "account.landing": authenticated,
+    "account.recovery_codes_once": authenticated,
     "admin.access_requests": is_admin,
     "admin.access_request": is_admin,
     "admin.decide_access_request": is_admin,

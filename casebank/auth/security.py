@@ -5,8 +5,10 @@ import base64
 import hashlib
 import hmac
 from datetime import timedelta
+from pathlib import Path
 
-from flask import current_app, redirect, session, url_for
+from flask import current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import (
     LoginForm,
@@ -17,6 +19,7 @@ from flask_security import (
     check_and_update_authn_fresh,
     user_authenticated,
 )
+from flask_security.recoverable import reset_password_token_status
 from passlib.totp import TOTP, AppWallet
 
 from casebank.auth.passwords import MIN_LENGTH, CasebankPasswordUtil
@@ -32,9 +35,11 @@ class CasebankUserDatastore(SQLAlchemyUserDatastore):
     def tf_set(self, user, primary_method, totp_secret=None, phone=None):
         """Records the first enrolment; Flask-Security signals it like any 2FA login."""
         if user.tf_primary_method is None and primary_method:
+            from casebank.auth import enrolment
             from casebank.auth.audit_trail import audit_request
 
             audit_request("tf.enrolled", target=user, actor=user, method=primary_method)
+            enrolment.mark_codes_due()
         super().tf_set(user, primary_method, totp_secret=totp_secret, phone=phone)
 
 
@@ -56,7 +61,9 @@ def login_email(email):
     except ValueError as error:
         # Flask-Security's message is generic; email_validator's, which it wraps, says why.
         reason = str(error.__context__ or error)
-        raise InvalidEmail(f"{email} is not a valid e-mail address: {reason}") from None
+        raise InvalidEmail(
+            _("%(email)s is not a valid e-mail address: %(reason)s", email=email, reason=reason)
+        ) from None
 
 
 def reauthenticate_unless_fresh(next_url):
@@ -85,12 +92,18 @@ def new_session_id():
 
 class CasebankLoginForm(LoginForm):
     def validate(self, **kwargs):
-        # "Remember me" would outlive the idle and absolute session timeouts.
+        # "Remember me" would outlive the idle and absolute session timeouts (the page has no
+        # such box; a request that sends one anyway is not remembered either).
         if self.remember:
             self.remember.data = False
         valid = super().validate(**kwargs)
         if valid:
             new_session_id()
+            if not self.user.tf_primary_method:
+                from casebank.auth import enrolment
+
+                # The enrolment pages lose `next`; the landing page finds it here.
+                enrolment.remember_destination(request.args.get("next") or self.next.data)
         if not valid and self.user is None and self.email.data:
             # Failures on known accounts are recorded by the user_failed_authn signal.
             from casebank.auth.audit_trail import audit_request
@@ -150,9 +163,54 @@ def per_master_key(config, purpose):
     }
 
 
+# casebank's own pages for Flask-Security's views (its defaults are unstyled, in English only,
+# and carry a "Menu" list and a remember-me box).
+TEMPLATES = {
+    "LOGIN_USER": "login.html",
+    "VERIFY": "verify.html",
+    "CHANGE_PASSWORD": "change_password.html",
+    "FORGOT_PASSWORD": "forgot_password.html",
+    "RESET_PASSWORD": "reset_password.html",
+    "TWO_FACTOR_SETUP": "two_factor_setup.html",
+    "TWO_FACTOR_VERIFY_CODE": "two_factor_verify_code.html",
+    "MULTI_FACTOR_RECOVERY_CODES": "recovery_codes.html",
+    "MULTI_FACTOR_RECOVERY": "recovery.html",
+}
+# Flask-Security's own messages in French and Spanish come from its catalogues (fr_FR, es_ES);
+# casebank/translations/*/LC_MESSAGES/flask_security.po, read after them, translates the
+# wording below and puts the rest of what members read in the formal register.
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+MESSAGES = {
+    # Said for every address, known or not, and for an empty one too.
+    "PASSWORD_RESET_REQUEST": (
+        "If that address belongs to an account, a link to choose a new password has been sent "
+        "to it.", "info",
+    ),
+    "GENERIC_AUTHN_FAILED": ("Wrong e-mail address or password.", "error"),
+    "TWO_FACTOR_INVALID_TOKEN": (
+        "That code is not right: type the code the app shows now.", "error"
+    ),
+    "TWO_FACTOR_LOGIN_SUCCESSFUL": ("You are logged in.", "success"),
+    "TWO_FACTOR_CHANGE_METHOD_SUCCESSFUL": ("Your authenticator app is set up.", "success"),
+    "INVALID_RECOVERY_CODE": ("That recovery code is not right, or it was used already.", "error"),
+    "INVALID_RESET_PASSWORD_TOKEN": (
+        "This link to set a password is not valid: ask for a new one below.", "error"
+    ),
+}  # fmt: skip
+EMAIL_SUBJECTS = {
+    "PASSWORD_RESET": "casebank: choose a new password",
+    "PASSWORD_NOTICE": "casebank: your password was reset",
+    "PASSWORD_CHANGE_NOTICE": "casebank: your password was changed",
+}
+
+
 def security_settings(config):
     secret = config["SECRET_KEY"].encode()
     return {
+        **{f"SECURITY_{name}_TEMPLATE": f"security/{file}" for name, file in TEMPLATES.items()},
+        "SECURITY_I18N_DIRNAME": ["builtin", str(TRANSLATIONS)],
+        **{f"SECURITY_MSG_{key}": message for key, message in MESSAGES.items()},
+        **{f"SECURITY_EMAIL_SUBJECT_{key}": text for key, text in EMAIL_SUBJECTS.items()},
         "SECURITY_URL_PREFIX": "/account",
         "SECURITY_PASSWORD_HASH": "argon2",
         "SECURITY_PASSWORD_SALT": derived_secret(secret, "password-salt").hex(),
@@ -179,7 +237,9 @@ def security_settings(config):
         "SECURITY_EMAIL_SENDER": config["MAIL_SENDER"],
         # Checking deliverability asks DNS; secure enclaves and CI have none to ask.
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
-        "SECURITY_POST_LOGIN_VIEW": "/",
+        # Without a `next`: recovery codes after a first enrolment, then the member's workspace.
+        "SECURITY_POST_LOGIN_VIEW": "account.landing",
+        "SECURITY_TWO_FACTOR_POST_SETUP_VIEW": "account.profile",
         "SECURITY_POST_LOGOUT_VIEW": "/",
         "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": True,
         "SECURITY_CACHE_CONTROL": None,  # malformed; init_security sets a well-formed one
@@ -198,6 +258,21 @@ def init_security(app):
     connect_account_signals(app)
     connect_lockout_signals(app)
     user_authenticated.connect(remember_language, app, weak=False)
+    security.reset_password_context_processor(reset_page_context)
+    security.tf_token_validation_context_processor(code_page_context)
+
+
+def code_page_context():
+    """A wrong code while enrolling comes back to the code page: it speaks of the set-up, not
+    of logging in with a recovery code (there are none yet)."""
+    return {"enrolling": session.get("tf_state") == "validating_profile"}
+
+
+def reset_page_context():
+    """The reset page says "Set your password" to an invited member who has none yet."""
+    token = (request.view_args or {}).get("token")
+    expired, invalid, user = reset_password_token_status(token) if token else (0, 1, None)
+    return {"setting_first_password": bool(user and not invalid and user.password is None)}
 
 
 def remember_language(sender, user=None, **extra):

@@ -13,6 +13,7 @@ import re
 import secrets
 
 from flask import current_app, flash, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_logged_out
 from flask_security import password_changed, password_reset, user_authenticated
 from sqlalchemy import delete, select
@@ -107,7 +108,7 @@ def end_current_session(reason):
     log.info("session of user %s ended (%s)", current_user.id, reason)
     audit_request("session.expired", target=current_user, reason=reason)
     logout_user()  # forget_session() below deletes the row and the session's data
-    flash("Your session has ended. Please log in again.", "info")
+    flash(_("Your session has ended. Please log in again."), "info")
     # Committed now, before the request does anything: a refused request (404) rolls back,
     # and the record of the ended session must stay.
     db.session.commit()

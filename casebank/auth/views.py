@@ -1,9 +1,10 @@
 """Account pages outside Flask-Security: asking for access, one's own profile and sessions."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from casebank.auth import sessions
+from casebank.auth import enrolment, sessions
 from casebank.auth.forms import EndSessionForm, RequestAccessForm
 from casebank.auth.security import reauthenticate_unless_fresh
 from casebank.extensions import limiter
@@ -53,5 +54,22 @@ def end_session(handle):
         return stale
     if not sessions.end_session(current_user, handle):
         abort(404)  # not one of this user's sessions: the same answer as no such session
-    flash("That session has ended.", "success")
+    flash(_("That session has ended."), "success")
     return redirect(url_for("account.profile"))
+
+
+@bp.get("/welcome")
+def landing():
+    """After logging in (Flask-Security's SECURITY_POST_LOGIN_VIEW, when no `next` came with
+    the login): recovery codes first after a first enrolment, then where the member was going
+    before the enrolment pages, else their workspace."""
+    if enrolment.codes_due():
+        return redirect(url_for("account.recovery_codes_once"))
+    return redirect(enrolment.take_destination() or enrolment.workspace(current_user))
+
+
+@bp.get("/recovery-codes/new")
+def recovery_codes_once():
+    """The recovery codes made at enrolment, shown this once (a reload shows none)."""
+    codes = enrolment.new_recovery_codes(current_user)
+    return render_template("security/recovery_codes_once.html", codes=codes)

@@ -31,7 +31,9 @@ class DocumentForm(FlaskForm):
                        "only."),
     )  # fmt: skip
     language = SelectField(_l("Language"), choices=Language.choices())
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    description = TextAreaField(
+        _l("Document description"), validators=[Optional(), Length(max=4000)]
+    )
     case_reference = StringField(
         _l("Attached to case study"), validators=[Optional(), Length(max=32)],
         description=_l("A case-study reference (e.g. CB-2020-102) for photos, scans and reports "
@@ -58,7 +60,7 @@ class DocumentForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.conventions.choices = [(c.code, c.short_name) for c in all_conventions()]
+        self.conventions.choices = [(c.code, c.translated_short_name) for c in all_conventions()]
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -28,6 +28,7 @@ from casebank.models.vocab import (
     ControlPoint,
     DetectionMethod,
     FacilityType,
+    Language,
     ProsecutionStatus,
     QuantityUnit,
     TransportMode,
@@ -103,6 +104,9 @@ class CaseStudy(db.Model):
     title: Mapped[str | None] = mapped_column(EncryptedText("title"))
     summary: Mapped[str | None] = mapped_column(EncryptedText("summary"))
     narrative: Mapped[str | None] = mapped_column(EncryptedText("narrative"))
+    # Case studies are written in English, in casebank's own words (search analyses them so);
+    # a page in another language marks their text lang="en". A column when that changes.
+    language = Language.EN
 
     # The seizure
     # A draft may lack any field but its reference; submitting checks it is complete.

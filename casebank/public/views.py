@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from casebank import i18n
 from casebank import search as case_search
@@ -49,6 +50,7 @@ def case_detail(reference):
     return render_template(
         "public/case_detail.html",
         case=public_case_schema.dump(case_record(case)),
+        case_language=case.language,
         published_at=case.published_at,
         last_updated_at=revisions.edited_after_publication(case),
         conventions={c.code: c for c in case.conventions},
@@ -112,14 +114,14 @@ def search():
     except case_search.BadQuery as bad:
         error = str(bad)
     except case_search.SearchUnavailable:
-        error = "Search is not available right now (its index is being built); try again soon."
+        error = _("Search is not available right now (its index is being built); try again soon.")
     response = make_response(
         render_template(
             "public/search.html",
             results=results,
             error=error,
             query=(request.args.get("q") or "")[: case_search.MAX_QUERY_LENGTH],
-            conventions={c.code: c.short_name for c in catalogue.all_conventions()},
+            conventions={c.code: c.translated_short_name for c in catalogue.all_conventions()},
             url_of=case_search.url_of,
         )
     )

@@ -42,6 +42,7 @@ def case_detail(reference):
         "restricted/case_detail.html",
         case=restricted_case_schema.dump(case_record(case)),
         access_level=case.access_level,
+        case_language=case.language,
         published_at=case.published_at,
         conventions={c.code: c for c in case.conventions},
         hs_codes={h.code: h for h in case.hs_codes},

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from casebank import codes
-from casebank.models import Convention, HSCode
+from casebank.models import CaseStudy, Convention, HSCode
 from casebank.models.vocab import (
     CitesAppendix,
     CommodityCategory,
@@ -134,7 +134,7 @@ def entry_from_record(record, names):
     entry = {
         "kind": CASE,
         "reference": record["reference"],
-        "language": "en",  # case studies are written in English (queries need it: see words_query)
+        "language": str(CaseStudy.language),  # queries need it: see words_query
         "title": record["title"],
         "body": titled(record["title"], record["summary"], record["narrative"], notes, *words),
         "summary": record["summary"],

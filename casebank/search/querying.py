@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from math import log
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from whoosh import qparser
 from whoosh import query as wq
@@ -95,16 +96,19 @@ class SearchRequest:
     def clean(self, text):
         """The query as we will run it; what we had to change is said in notices."""
         if len(text) > MAX_QUERY_LENGTH:
-            raise BadQuery(f"Your search is too long: keep it under {MAX_QUERY_LENGTH} characters.")
+            raise BadQuery(
+                _("Your search is too long: keep it under %(max)s characters.",
+                  max=MAX_QUERY_LENGTH)
+            )  # fmt: skip
         printable = "".join(c for c in text if unicodedata.category(c)[0] != "C")
         if printable != text:
-            self.notices.append("Invisible control characters were removed from your search.")
+            self.notices.append(_("Invisible control characters were removed from your search."))
         text = " ".join(printable.split())
         if text.count('"') % 2:
             text = text.replace('"', " ").strip()
-            self.notices.append("A quotation mark was not closed; we searched without quotes.")
+            self.notices.append(_("A quotation mark was not closed; we searched without quotes."))
         if WILDCARD_TOO_SHORT.search(text):
-            raise BadQuery("Put at least two letters before * or ? (for example pango*).")
+            raise BadQuery(_("Put at least two letters before * or ? (for example pango*)."))
         return text
 
 
@@ -289,9 +293,9 @@ def parse(text, schema, widen=True, parser=None, any_word=False):
         parsed = parser.parse(HS_SPACED.sub(r"\1.\2", text), normalize=False)
         parsed = unconstrained_settled(parsed, positive_fields(parsed)).normalize()
     except Exception as error:  # Whoosh's parser is tolerant; anything else is a bad query
-        raise BadQuery("We could not understand that search; try fewer symbols.") from error
+        raise BadQuery(_("We could not understand that search; try fewer symbols.")) from error
     if parsed is wq.NullQuery:
-        raise BadQuery("Type a word, a phrase in quotes, an HS code or a country.")
+        raise BadQuery(_("Type a word, a phrase in quotes, an HS code or a country."))
     return parsed
 
 

@@ -8,6 +8,8 @@ import logging
 from datetime import date, timedelta
 
 from flask import current_app, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_security.recoverable import generate_reset_password_token
 from flask_security.utils import hash_password
@@ -19,7 +21,7 @@ from casebank.auth.security import LINK_VALIDITY, InvalidEmail, login_email, use
 from casebank.auth.sessions import end_sessions
 from casebank.extensions import db
 from casebank.i18n import current_language
-from casebank.mail import send_mail
+from casebank.mail import in_language_of, send_mail
 from casebank.models import AccessRequest, Partner, Role, RoleName, User
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import RequestStatus
@@ -38,7 +40,7 @@ def find_user(email):
 def roles_named(names):
     roles = list(db.session.scalars(select(Role).where(Role.name.in_(names))))
     if len(roles) != len(set(names)):
-        raise AccountError(f"Unknown role among {', '.join(sorted(names))}.")
+        raise AccountError(_("Unknown role among %(roles)s.", roles=", ".join(sorted(names))))
     return roles
 
 
@@ -49,8 +51,11 @@ def partner_named(acronym):
     for partner in partners:
         if partner.acronym.upper() == wanted:
             return partner
-    known = ", ".join(p.acronym for p in partners) or "none yet"
-    raise AccountError(f"Unknown partner organisation {acronym!r}; known acronyms: {known}.")
+    known = ", ".join(p.acronym for p in partners) or _("none yet")
+    raise AccountError(
+        _("Unknown partner organisation %(acronym)s; known acronyms: %(known)s.",
+          acronym=repr(acronym), known=known)
+    )  # fmt: skip
 
 
 def vetting_end(today=None):
@@ -70,7 +75,7 @@ def create_user(
     if isinstance(partner, str):
         partner = partner_named(partner)
     if find_user(email):
-        raise AccountError(f"An account for {email} already exists.")
+        raise AccountError(_("An account for %(email)s already exists.", email=email))
     if password is not None:
         problems = password_problems(password, email)
         if problems:
@@ -116,7 +121,7 @@ def pending_requests():
 
 def approve_request(access_request, admin):
     if access_request.status != RequestStatus.PENDING:
-        raise AccountError("This request has already been decided.")
+        raise AccountError(_("This request has already been decided."))
     user = find_user(access_request.email)
     if user is None:
         user = create_user(
@@ -134,23 +139,25 @@ def approve_request(access_request, admin):
             set_partner(user, access_request.partner, actor=admin)
     decide(access_request, admin, RequestStatus.APPROVED)
     access_request.user_id = user.id
-    send_invitation(user)
+    send_invitation(user, access_request)
     return user
 
 
 def refuse_request(access_request, admin, reason):
     if access_request.status != RequestStatus.PENDING:
-        raise AccountError("This request has already been decided.")
+        raise AccountError(_("This request has already been decided."))
     if not (reason or "").strip():
-        raise AccountError("Give the reason for the refusal; it is sent to the applicant.")
+        raise AccountError(_("Give the reason for the refusal; it is sent to the applicant."))
     decide(access_request, admin, RequestStatus.REFUSED)
     access_request.refusal_reason = reason.strip()
-    send_mail(
-        access_request.email,
-        "Your request for a casebank account",
-        f"Dear {access_request.name},\n\nYour request for a casebank account was not approved.\n"
-        f"Reason: {access_request.refusal_reason}\n",
-    )
+    with in_language_of(access_request):
+        subject = _("Your request for a casebank account")
+        body = _(
+            "Dear %(name)s,\n\nYour request for a casebank account was not approved.\n"
+            "Reason: %(reason)s\n",
+            name=access_request.name, reason=access_request.refusal_reason,
+        )  # fmt: skip
+    send_mail(access_request.email, subject, body)
 
 
 def decide(access_request, admin, status):
@@ -162,18 +169,34 @@ def decide(access_request, admin, status):
     log.info("access request %s %s by %s", access_request.id, status, admin.id)
 
 
-def send_invitation(user):
-    """A one-time link to set a password: it expires, and dies once a password is set."""
+def send_invitation(user, access_request=None):
+    """A one-time link to set a password: it expires, and dies once a password is set.
+    Written in the language of the request it answers (else the member's): the link opens
+    the page in the reader's browser language, which may differ."""
     token = generate_reset_password_token(user)
     link = url_for("security.reset_password", token=token, _external=True)
     hours = int(LINK_VALIDITY.total_seconds() // 3600)
-    send_mail(
-        user.email,
-        "Your casebank invitation",
-        f"Dear {user.name or user.email},\n\nAn account has been opened for you on casebank.\n"
-        f"Set your password within {hours} hours with this one-time link:\n\n{link}\n\n"
-        "After that you will enrol two-factor authentication with an authenticator app.\n",
-    )
+    name = user.name or user.email
+    with in_language_of(access_request or user):
+        if user.password is None:
+            subject = _("Your casebank invitation")
+            body = _(
+                "Dear %(name)s,\n\nAn account has been opened for you on casebank.\n"
+                "Set your password within %(hours)s hours with this one-time link:\n\n"
+                "%(link)s\n\n"
+                "After that you will set up two-factor authentication with an authenticator app "
+                "on your phone, and receive recovery codes to store.\n",
+                name=name, hours=hours, link=link,
+            )  # fmt: skip
+        else:
+            subject = _("Your casebank account has new access")
+            body = _(
+                "Dear %(name)s,\n\nYour request was approved: your casebank account has new "
+                "access. Log in as usual. If you have forgotten your password, reset it within "
+                "%(hours)s hours with this one-time link:\n\n%(link)s\n",
+                name=name, hours=hours, link=link,
+            )  # fmt: skip
+    send_mail(user.email, subject, body)
 
 
 def add_role(user, role_name, actor=None):
@@ -248,7 +271,7 @@ def end_all_sessions(user, actor=None):
 def set_active(user, active, actor=None):
     """Deactivate (the account cannot log in and its sessions end) or reactivate an account."""
     if not active and actor is not None and actor.id == user.id:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(_("You cannot deactivate your own account."))
     if user.active == active:
         return
     if active:
@@ -278,12 +301,14 @@ def officers_to_remind(today=None):
 def send_expiry_reminders(today=None):
     reminded = officers_to_remind(today)
     for user in reminded:
-        send_mail(
-            user.email,
-            "Your casebank restricted access ends soon",
-            f"Your access to casebank's restricted area ends on {user.restricted_access_until}."
-            "\nAsk your casebank administrator to renew your vetting before then.\n",
-        )
+        with in_language_of(user):
+            subject = _("Your casebank restricted access ends soon")
+            body = _(
+                "Your access to casebank's restricted area ends on %(date)s.\n"
+                "Ask your casebank administrator to renew your vetting before then.\n",
+                date=format_date(user.restricted_access_until, "long"),
+            )
+        send_mail(user.email, subject, body)
         user.access_reminder_sent_at = utc_now()
     db.session.flush()
     return reminded

@@ -8,9 +8,11 @@ every published case study.
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, or_, select
 
-from casebank import codes
+from casebank import codes, i18n
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, HSCode
 from casebank.models import case_study_conventions as link
@@ -41,25 +43,19 @@ class CaseFilters:
     @classmethod
     def from_args(cls, args):
         filters = cls()
-        filters.convention = filters.pick(args, "convention", known_convention, "convention")
-        filters.country = filters.pick(args, "country", codes.is_valid_country, "country code")
-        filters.year = filters.pick(args, "year", valid_year, "year", convert=int)
+        filters.convention = filters.pick(args, "convention", known_convention)
+        filters.country = filters.pick(args, "country", codes.is_valid_country)
+        filters.year = filters.pick(args, "year", valid_year, convert=int)
         filters.detection_method = filters.pick(
-            args,
-            "detection_method",
-            DetectionMethod._value2member_map_.__contains__,
-            "detection method",
+            args, "detection_method", DetectionMethod._value2member_map_.__contains__
         )
         filters.prosecution_status = filters.pick(
-            args,
-            "prosecution_status",
-            ProsecutionStatus._value2member_map_.__contains__,
-            "prosecution status",
+            args, "prosecution_status", ProsecutionStatus._value2member_map_.__contains__
         )
-        filters.hs = filters.pick(args, "hs", codes.hs_prefix, "HS code", convert=codes.hs_prefix)
+        filters.hs = filters.pick(args, "hs", codes.hs_prefix, convert=codes.hs_prefix)
         return filters
 
-    def pick(self, args, name, is_valid, label, convert=str.strip):
+    def pick(self, args, name, is_valid, convert=str.strip):
         raw = (args.get(name) or "").strip()
         if name in ("country", "convention"):
             raw = raw.upper()
@@ -70,7 +66,7 @@ class CaseFilters:
         except ValueError:
             value = None
         if value is None or not is_valid(value):
-            self.errors.append(f"“{raw[:40]}” is not a known {label}; that filter was ignored.")
+            self.errors.append(filter_ignored(FILTER_LABELS[name], raw))
             return None
         return value
 
@@ -96,6 +92,27 @@ class CaseFilters:
                 CaseStudy.hs_codes.any(HSCode.code.startswith(self.hs, autoescape=True))
             )
         return query
+
+
+# The filters' names as the case list's form labels them.
+FILTER_LABELS = {
+    "convention": _l("Convention"),
+    "country": _l("Country of seizure"),
+    "year": _l("Year of seizure"),
+    "detection_method": _l("Detection method"),
+    "prosecution_status": _l("Prosecution"),
+    "hs": _l("HS code or prefix"),
+}
+
+
+def filter_ignored(label, value):
+    """The notice for a filter value that is not known (the lists of documents and risk
+    indicators say it the same way)."""
+    return _(
+        "%(filter)s: “%(value)s” is not a value we know; that filter was ignored.",
+        filter=label,
+        value=value[:40],
+    )
 
 
 def known_convention(code):
@@ -140,10 +157,13 @@ def convention_counts():
 
 
 def countries(officer=False):
-    """Seizing countries of the visible case studies, as (code, name) sorted by name."""
+    """Seizing countries of the visible case studies, as (code, name) sorted by name, in the
+    reader's language."""
     visible = visible_cases(officer).with_only_columns(distinct(CaseStudy.country))
+    names = i18n.country_names()
     return sorted(
-        ((c, codes.country_name(c)) for c in db.session.scalars(visible)), key=lambda pair: pair[1]
+        ((c, names.get(c, c)) for c in db.session.scalars(visible)),
+        key=lambda pair: pair[1].casefold(),
     )
 
 
@@ -159,7 +179,7 @@ def all_conventions():
 def filter_options(officer=False):
     """(value, label) choices for the case-list filters, from what the reader can see."""
     return {
-        "conventions": [(c.code, c.short_name) for c in all_conventions()],
+        "conventions": [(c.code, c.translated_short_name) for c in all_conventions()],
         "countries": countries(officer),
         "years": [(y, y) for y in years(officer)],
     }

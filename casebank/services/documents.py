@@ -32,6 +32,7 @@ from casebank.models.vocab import (
     Language,
     WorkflowStatus,
 )
+from casebank.services import catalogue
 from casebank.services.text_extraction import extract_text
 from casebank.storage import file_store
 
@@ -40,10 +41,6 @@ log = logging.getLogger(__name__)
 PUBLIC, OFFICER, EDITOR = "public", "officer", "editor"  # who is looking
 DISCARD_ON_COMMIT = "casebank.discard_files_on_commit"
 UNSAFE_NAME_CHARS = re.compile(r"[^\w.\- ()]+")
-
-
-# The document filters' names, for the message that says one was ignored.
-FILTER_NAMES = {"kind": _l("kind"), "language": _l("language"), "access_level": _l("access")}
 
 
 class UploadRejected(ValueError):
@@ -298,19 +295,16 @@ class DocumentFilters:
     @classmethod
     def from_args(cls, args):
         filters = cls(text=(args.get("q") or "").strip()[:100])
-        for name, vocabulary in (
-            ("kind", DocumentKind),
-            ("language", Language),
-            ("access_level", AccessLevel),
+        for name, vocabulary, label in (
+            ("kind", DocumentKind, _l("Kind")),
+            ("language", Language, _l("Language")),
+            ("access_level", AccessLevel, _l("Access")),
         ):
             raw = (args.get(name) or "").strip()
             if raw in vocabulary._value2member_map_:
                 setattr(filters, name, raw)
             elif raw:
-                filters.errors.append(
-                    _("“%(value)s” is not a known %(filter)s; ignored.", value=raw[:40],
-                      filter=FILTER_NAMES[name])
-                )  # fmt: skip
+                filters.errors.append(catalogue.filter_ignored(label, raw))
         return filters
 
     def apply(self, query):

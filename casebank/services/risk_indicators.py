@@ -7,13 +7,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from casebank import codes
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, Document, HSCode, RiskIndicator
 from casebank.models.vocab import DocumentKind, IndicatorCategory, WorkflowStatus
-from casebank.services import documents
+from casebank.services import catalogue, documents
 from casebank.storage import file_store
 
 
@@ -47,17 +49,21 @@ def parse_indicators(text):
     for number, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
             continue
-        name, _, indicator = line.partition(":")
+        name, _colon, indicator = line.partition(":")
         category = by_name.get(name.strip().lower())
         if category is None or not indicator.strip():
-            errors.append(f"Line {number}: write “category: indicator”, the category one of ")
+            errors.append(number)
             continue
         items.append({"category": category.value, "indicator": indicator.strip()})
     if errors:
         categories = ", ".join(c.value for c in IndicatorCategory)
-        raise RiskIndicatorInvalid({"indicators": [e + categories + "." for e in errors]})
+        raise RiskIndicatorInvalid({"indicators": [
+            _("Line %(line)s: write “category: indicator”, the category one of %(categories)s.",
+              line=number, categories=categories)
+            for number in errors
+        ]})  # fmt: skip
     if not items:
-        raise RiskIndicatorInvalid({"indicators": ["Give at least one indicator."]})
+        raise RiskIndicatorInvalid({"indicators": [_("Give at least one indicator.")]})
     return items
 
 
@@ -93,7 +99,7 @@ def validate(data):
     unknown or the review dates are the wrong way round."""
     errors = {}
     if data.review_due_date < data.last_reviewed_date:
-        errors["review_due_date"] = ["The review due date cannot be before the last review."]
+        errors["review_due_date"] = [_("The review due date cannot be before the last review.")]
     conventions = found(Convention, Convention.code, data.conventions, "conventions", errors)
     hs_codes = [codes.normalise_hs_code(c) or c for c in data.hs_codes]
     hs = found(HSCode, HSCode.code, hs_codes, "hs_codes", errors)
@@ -108,7 +114,7 @@ def found(model, column, values, name, errors):
     rows = list(db.session.scalars(select(model).where(column.in_(values)))) if values else []
     unknown = set(values) - {getattr(row, column.key) for row in rows}
     if unknown:
-        errors[name] = [f"Not known: {', '.join(sorted(unknown))}."]
+        errors[name] = [_("Not known: %(values)s.", values=", ".join(sorted(unknown)))]
     return rows
 
 
@@ -151,11 +157,11 @@ class RiskIndicatorFilters:
         if convention and db.session.scalar(select(Convention.id).filter_by(code=convention)):
             filters.convention = convention
         elif convention:
-            filters.errors.append(f"“{convention[:40]}” is not a known convention; ignored.")
+            filters.errors.append(catalogue.filter_ignored(_l("Convention"), convention))
         hs = (args.get("hs") or "").strip()
         filters.hs = codes.hs_prefix(hs) if hs else None
         if hs and not filters.hs:
-            filters.errors.append(f"“{hs[:40]}” is not an HS code; ignored.")
+            filters.errors.append(catalogue.filter_ignored(_l("HS code or prefix"), hs))
         return filters
 
     def apply(self, query):
