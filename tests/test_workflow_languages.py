@@ -92,6 +92,15 @@ def test_each_working_page_is_in_the_readers_language(
     assert words[LANGUAGES.index(language)] in html
 
 
+def test_a_case_studys_title_keeps_its_own_language_on_a_french_page(auth, client, objects):
+    auth.login("editor")
+    client.set_cookie("casebank_language", "fr")
+    html = client.get(f"/editorial/cases/{objects['case']}").get_data(as_text=True)
+    assert '<h1 lang="en">Pangolin scales at Lagos</h1>' in html
+    queue = client.get("/editorial/cases?status=all").get_data(as_text=True)
+    assert '<td lang="en">Pangolin scales at Lagos</td>' in queue
+
+
 def test_a_link_inside_a_translated_sentence_stays_a_link(auth, client, objects):
     auth.login("editor")
     client.set_cookie("casebank_language", "fr")
