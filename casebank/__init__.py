@@ -47,6 +47,7 @@ def register_extensions(app):
     from casebank.auth.permissions import enforce_endpoint_rule
     from casebank.auth.security import init_security
     from casebank.auth.sessions import register_sessions
+    from casebank.auth.tokens import authenticate_api_request
     from casebank.extensions import csrf, db, limiter, migrate
     from casebank.request_text import refuse_nul_in_path
 
@@ -58,6 +59,7 @@ def register_extensions(app):
     # so a visitor without access gets the same 404 whatever they send.
     app.before_request(refuse_nul_in_path)
     register_sessions(app)
+    app.before_request(authenticate_api_request)  # an API token, before the access rules
     app.before_request(enforce_endpoint_rule)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -144,5 +146,9 @@ def changing_request():
     committed ("database is locked" at once: the busy timeout does not apply), which a CLI
     import committing batch by batch made likely for a login. A request that changes things
     takes the write lock when its transaction begins, so it waits for the other writer instead.
-    Reads (GET) do not, so they never queue behind a writer."""
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    Reads (GET) do not, so they never queue behind a writer; but an API read with a token
+    writes (the token's last use, an officer's audit event), so it does."""
+    if not has_request_context():
+        return False
+    token_read = request.path.startswith("/api/") and "Authorization" in request.headers
+    return token_read or request.method not in ("GET", "HEAD", "OPTIONS")

@@ -3,12 +3,14 @@ accounts, audit log, keys, sessions and the search index."""
 
 import os
 import sys
+from datetime import date, timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from casebank import search
+from casebank.auth import tokens as api_tokens
 from casebank.auth.sessions import purge_ended
 from casebank.extensions import db
 from casebank.models import RoleName
@@ -179,6 +181,40 @@ def make_user(email, roles, password, name, invite, partner=None):
     if invite:
         accounts.send_invitation(user)
     return user
+
+
+@casebank.group("token")
+def token_commands():
+    """Personal access tokens for the API (people make their own on their account page)."""
+
+
+@token_commands.command("create")
+@click.argument("email")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(list(api_tokens.SCOPES)),
+    help="Repeat for several scopes.",
+)
+@click.option("--name", default="command line")
+@click.option("--days", default=30, type=click.IntRange(1, api_tokens.LONGEST_LIFETIME_DAYS))
+def create_token_command(email, scopes, name, days):
+    """Create a token for an account and print it (shown once: it is stored only hashed).
+    For scripts and CI; the scopes must be ones the account's roles allow."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    expires_on = date.today() + timedelta(days=days)
+    try:
+        with current_app.test_request_context():
+            _, secret = committed(
+                lambda: api_tokens.create_token(user, name, list(scopes), expires_on)
+            )
+    except api_tokens.TokenInvalid as invalid:
+        raise click.ClickException(str(invalid)) from None
+    click.echo(secret)
 
 
 @casebank.command("demo-accounts")

@@ -1,4 +1,5 @@
-"""Error answers: a friendly HTML page, or JSON for machine clients (/api/, /healthz).
+"""Error answers: a friendly HTML page, or JSON for machine clients (/healthz; /api/ answers
+RFC 9457 problem details, casebank/api/problems.py).
 A database that stays busy (locked by another writer, unreachable) answers 503, not 500."""
 
 import logging
@@ -17,6 +18,8 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
     ServiceUnavailable,
 )
+
+from casebank.api import problems
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/healthz")
@@ -65,7 +68,13 @@ def page_text(error):
     return str(title), str(explanation)
 
 
+def is_api():
+    return request.path.startswith("/api/")
+
+
 def render_error(error):
+    if is_api():
+        return problems.from_http_exception(error)
     if wants_json():
         return jsonify(error=error.name, message=error.description), error.code
     title, explanation = page_text(error)
@@ -108,14 +117,17 @@ def database_is_busy(error):
 def busy():
     log.warning("database busy on %s %s: answered 503", request.method, request.path)
     message = str(ERROR_PAGES[ServiceUnavailable.code][1])
-    if wants_json():
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if is_api():
+        body = problems.problem_response(ServiceUnavailable.code, message)
+    elif wants_json():
         body = jsonify(error="Service Unavailable", message=message)
     else:
         # Straight from Jinja: the context processors would load the session and the user,
         # from the database that is busy.
         page = current_app.jinja_env.get_template("errors/busy.html")
         body = page.render(message=message, path=request.path)
-    return body, ServiceUnavailable.code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return body, ServiceUnavailable.code, retry
 
 
 def database_busy(error):

@@ -84,6 +84,13 @@ class BaseConfig:
         # request bodies a little over it (413) before reading them into memory.
         self.UPLOAD_MAX_BYTES = int(env.get("CASEBANK_UPLOAD_MAX_MB", "25")) * 2**20
         self.MAX_CONTENT_LENGTH = self.UPLOAD_MAX_BYTES + 2**20
+        # The JSON API's rate limits (Flask-Limiter notation), per address and per token.
+        self.API_RATE_LIMIT_PER_ADDRESS = env.get(
+            "CASEBANK_API_RATE_LIMIT_PER_ADDRESS", "300 per minute;6000 per hour"
+        )
+        self.API_RATE_LIMIT_PER_TOKEN = env.get(
+            "CASEBANK_API_RATE_LIMIT_PER_TOKEN", "120 per minute;3000 per hour"
+        )
 
     def database_url(self, env):
         url = env.get("CASEBANK_DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'casebank.db'}"

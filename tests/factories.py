@@ -91,3 +91,16 @@ def make_partner_user(email, acronym=None):
     if acronym:
         join_partner(acronym, user)
     return user
+
+
+def canary_cases(notes_word, case_word):
+    """A public case study whose restricted notes hold notes_word, and a restricted one whose
+    text holds case_word (and notes_word in its notes): what only officers may ever read."""
+    public = make_case(restricted_notes=f"Routing through {notes_word}.")
+    restricted = make_case(
+        access_level="restricted",
+        title=f"Seizure {case_word}",
+        narrative=f"The {case_word} consignment.",
+        restricted_notes=f"Officer notes {notes_word}.",
+    )
+    return public, restricted

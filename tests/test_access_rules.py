@@ -74,6 +74,7 @@ def example_args(db):
         "admin.end_user_sessions": {"user_id": partner.id},
         "admin.set_user_active": {"user_id": partner.id},
         "account.end_session": {"handle": "not-a-session-handle"},
+        "account.revoke_token": {"token_id": 999_999},
         "admin.set_user_partner": {"user_id": partner.id},
         "public.document_detail": {"document_id": public_document.id},
         "public.document_download": {"document_id": public_document.id},
@@ -90,7 +91,21 @@ def example_args(db):
         "editorial.restore_revision": {**on_case, "number": 1},
         "partner.attach_file": on_case,
         "partner.download_attachment": {**on_case, "document_id": photo.id},
+        "api.case_detail": {"reference": public.reference},
+        **{f"api.{name}": on_case for name in API_CASE_CHECKS},
+        "api.document_detail": {"document_id": public_document.id},
+        "api.document_file": {"document_id": public_document.id},
     }
+
+
+# The API's per-case checks, after the endpoint rule (the example case is a partner's draft).
+API_CASE_CHECKS = {
+    "case_status": permissions.can_discuss_case,
+    "update_case": permissions.can_edit_case,
+    "case_transition": permissions.can_discuss_case,
+    "post_message": permissions.can_discuss_case,
+    "attach_file": permissions.can_revise_submission,
+}
 
 
 def test_every_route_declares_a_rule(app):
@@ -120,6 +135,16 @@ def test_matrix(app, client, auth, db, role):
     for endpoint, method in routes(app):
         if endpoint == "security.logout":
             continue  # logging out mid-sweep would turn the rest into anonymous requests
+        if endpoint.startswith("api.") and method != "GET":
+            # A cookie never writes through the API (which takes no CSRF token), whoever it is.
+            with app.test_request_context():
+                url = url_for(endpoint, **args.get(endpoint, {}))
+            assert client.open(url, method=method).status_code == 401, (endpoint, role)
+            checked += 1
+            continue
+        if endpoint in ("api.case_status",):
+            checked += 1  # by token below (test_api_matrix); its case check is the case's
+            continue
         with app.test_request_context():
             url = url_for(endpoint, **args.get(endpoint, {}))
         response = client.open(url, method=method)
@@ -176,3 +201,45 @@ def test_a_denied_request_is_logged_without_its_query_string(auth, client, caplo
     partner = accounts.find_user(ROLE_USERS["partner"][0])
     assert f"denied GET /restricted/cases to user {partner.id} (is_officer)" in caplog.text
     assert "secret-words" not in caplog.text
+
+
+def api_routes(app):
+    return [(e, m) for e, m in routes(app) if e.startswith("api.")]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_matrix(app, client, db, role):
+    """Every API route with a token of every role holding every scope the role allows: the
+    endpoint rule and the case's own check decide; denied answers 404 like a missing case;
+    allowed writes without a body stop at the body (415), past every access check."""
+    from casebank.auth import tokens
+    from tests.api_helpers import bearer, token_for
+
+    args = example_args(db)
+    reference = args["api.case_status"]["reference"]
+    case = db.session.scalar(select(CaseStudy).filter_by(reference=reference))
+    headers = {}
+    if role != "anonymous":
+        user = accounts.find_user(ROLE_USERS[role][0])
+        with app.test_request_context():
+            secret = token_for(user, *tokens.scopes_allowed(user))
+        db.session.commit()
+        headers = bearer(secret)
+    for endpoint, method in api_routes(app):
+        with app.test_request_context(method=method, headers=headers):
+            url = url_for(endpoint, **args.get(endpoint, {}))
+            principal = tokens.principal_for(secret, writing=method != "GET") if headers else None
+            user = principal or permissions.current_user()
+            expected = ENDPOINT_RULES[endpoint](user)
+            check = API_CASE_CHECKS.get(endpoint.removeprefix("api."))
+            if expected and check is not None:
+                expected = check(user, case)
+        response = client.open(url, method=method, headers=headers)
+        status = response.status_code
+        where = (endpoint, method, role, status)
+        if method == "GET":
+            assert status == (200 if expected else 404), where
+        elif not headers:
+            assert status == 401, where
+        else:
+            assert status == (415 if expected else 404), where

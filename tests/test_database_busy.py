@@ -84,7 +84,7 @@ def test_api_requests_get_the_busy_answer_in_json(app, message):
     with app.test_request_context("/api/v1/search"):
         body, status, headers = database_busy(error)
     assert status == 503 and headers["Retry-After"]
-    assert "try again in a moment" in body.get_json()["message"]
+    assert "try again in a moment" in body.get_json()["detail"]
 
 
 def test_other_database_errors_stay_500(app):

@@ -5,7 +5,7 @@ import pytest
 from flask import url_for
 
 from tests.auth_actions import ROLES
-from tests.factories import make_case
+from tests.factories import canary_cases
 
 CANARY_NOTES = "canary-notes-quetzal-8812"
 CANARY_CASE = "canary-narrative-okapi-4471"
@@ -14,14 +14,7 @@ NOT_CLEARED = [r for r in ROLES if r != "officer"]
 
 @pytest.fixture
 def canaries(db):
-    public = make_case(restricted_notes=f"Routing through {CANARY_NOTES}.")
-    restricted = make_case(
-        access_level="restricted",
-        title=f"Seizure {CANARY_CASE}",
-        narrative=f"The {CANARY_CASE} consignment.",
-        restricted_notes=f"Officer notes {CANARY_NOTES}.",
-    )
-    return public, restricted
+    return canary_cases(CANARY_NOTES, CANARY_CASE)
 
 
 def reachable_pages(app, public, restricted):

@@ -221,7 +221,8 @@ def test_the_json_api_answers_like_the_page(client):
 def test_the_json_api_reports_a_bad_query_as_json(client):
     response = client.get("/api/v1/search", query_string={"q": "x" * 10_000})
     assert response.status_code == 400
-    assert "too long" in response.get_json()["message"]
+    assert "too long" in response.get_json()["detail"]
+    assert response.content_type == "application/problem+json"
 
 
 def test_an_empty_index_answers_with_no_results(search_index, app):

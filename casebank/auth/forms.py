@@ -151,3 +151,24 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("Actor e-mail"), validators=[Optional(), Length(max=254)])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
+
+
+class TokenForm(FlaskForm):
+    """A new personal access token for the API; the scopes offered are the user's own."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)])
+    scopes = MultiCheckboxField(_l("Scopes"), choices=[])
+    expires_on = DateField(_l("Expires on"), validators=[InputRequired()])
+    create_token = SubmitField(_l("Create token"))
+
+    def __init__(self, user, *args, **kwargs):
+        from datetime import date, timedelta
+
+        from casebank.auth.tokens import SCOPES, scopes_allowed
+
+        super().__init__(*args, **kwargs)
+        self.scopes.choices = [
+            (scope, f"{scope}: {SCOPES[scope]}") for scope in scopes_allowed(user)
+        ]
+        if self.expires_on.data is None and not self.expires_on.raw_data:
+            self.expires_on.data = date.today() + timedelta(days=90)

@@ -136,6 +136,48 @@ def can_search_restricted(user):
     return is_officer(user)
 
 
+# The JSON API. A token opens only what its scopes allow (auth/tokens.TokenPrincipal: an
+# officer's powers need "restricted", an editor's "review", a partner's "read" or, to write,
+# "submit"); a session user holds no scope, so a cookie never writes through the API.
+def has_scope(user, scope):
+    return getattr(user, "authenticated_by_token", False) and user.has_scope(scope)
+
+
+def token_scopes_allowed(user):
+    """The scopes this user's roles let an API token hold now (judged again at every call)."""
+    allowed = {
+        "read": user.is_authenticated,
+        "restricted": is_officer(user),
+        "submit": has_organisation(user),
+        "review": is_editor(user),
+    }
+    return [scope for scope, holds in allowed.items() if holds]
+
+
+def api_submitter(user):
+    """A partner's token with the submit scope, for an organisation's case studies."""
+    return has_organisation(user) and has_scope(user, "submit")
+
+
+def api_reviewer(user):
+    return is_editor(user) and has_scope(user, "review")
+
+
+def api_case_writer(user):
+    """Moving a case through the workflow or writing in its conversation (each case is then
+    checked by the workflow's table and can_discuss_case)."""
+    return api_submitter(user) or api_reviewer(user)
+
+
+def case_audience(user, case):
+    """Which field set of casebank/schemas/api.CASE_FIELD_SETS this user reads of case (one
+    they may view): the workflow's for its editors and organisation, the restricted one for
+    officers, else the public one."""
+    if is_editor(user) or is_case_submitter(user, case):
+        return "workflow"
+    return "restricted" if is_officer(user) else "public"
+
+
 ENDPOINT_RULES = {
     "static": anyone,
     "health.healthz": anyone,
@@ -203,6 +245,23 @@ ENDPOINT_RULES = {
     **{f"security.{name}": authenticated for name in SECURITY_SIGNED_IN},
     "public.search": anyone,
     "api.search": anyone,
+    "api.case_list": anyone,
+    "api.case_detail": anyone,
+    "api.create_case": api_submitter,
+    "api.update_case": api_case_writer,
+    "api.case_status": anyone,  # the case's own check (can_discuss_case) answers 404
+    "api.case_transition": api_case_writer,
+    "api.post_message": api_case_writer,
+    "api.attach_file": api_submitter,
+    "api.document_list": anyone,
+    "api.document_detail": anyone,
+    "api.document_file": anyone,
+    "api.conventions": anyone,
+    "api.hs_codes": anyone,
+    "api.openapi": anyone,
+    "api.reference": anyone,
+    "account.create_token": authenticated,
+    "account.revoke_token": authenticated,
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {
@@ -224,7 +283,8 @@ def deny(rule):
     # The path only: a query string may hold an officer's search words (ASVS 5.0 16.3.2).
     who = f"user {user.id}" if user.is_authenticated else "an anonymous visitor"
     log.warning("denied %s %s to %s (%s)", request.method, request.path, who, rule.__name__)
-    if not user.is_authenticated and rule in LOGIN_FIRST and request.method == "GET":
+    api = request.blueprint == "api"  # a program: no login page to go to
+    if not user.is_authenticated and rule in LOGIN_FIRST and request.method == "GET" and not api:
         # Only the path goes into next=, and only for pages of this site.
         return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
     abort(404)

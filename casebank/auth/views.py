@@ -4,8 +4,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casebank.auth import enrolment, sessions
-from casebank.auth.forms import EndSessionForm, RequestAccessForm
+from casebank.auth import enrolment, sessions, tokens
+from casebank.auth.forms import EndSessionForm, RequestAccessForm, TokenForm
 from casebank.auth.security import reauthenticate_unless_fresh
 from casebank.extensions import limiter
 from casebank.security_headers import never_cache
@@ -36,13 +36,50 @@ def request_sent():
 
 @bp.get("/")
 def profile():
-    return render_template(
+    return profile_page(TokenForm(current_user, formdata=None))
+
+
+def profile_page(token_form, status=200, new_secret=None):
+    page = render_template(
         "account/profile.html",
         user=current_user,
         sessions=sessions.live_sessions(current_user),
         current_handle=sessions.current_handle(),
         form=EndSessionForm(),
+        token_form=token_form,
+        api_tokens=tokens.tokens_of(current_user),
+        new_secret=new_secret,
     )
+    return page, status
+
+
+@bp.post("/tokens")
+def create_token():
+    """A new API token, shown once on the page this answers (never stored in clear)."""
+    if stale := reauthenticate_unless_fresh(url_for("account.profile")):
+        return stale
+    form = TokenForm(current_user)
+    if not form.validate_on_submit():
+        return profile_page(form, 400)
+    try:
+        token, secret = tokens.create_token(
+            current_user, form.name.data, form.scopes.data, form.expires_on.data
+        )
+    except tokens.TokenInvalid as invalid:
+        for name, messages in invalid.errors.items():
+            form[name].errors = [*form[name].errors, *messages]
+        return profile_page(form, 400)
+    return profile_page(TokenForm(current_user, formdata=None), new_secret=(token, secret))
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id):
+    if not EndSessionForm().validate_on_submit():
+        abort(400)
+    if not tokens.revoke_token(current_user, token_id):
+        abort(404)  # not one of this user's tokens: the same answer as no such token
+    flash(_("The token was revoked: it opens nothing from now on."), "success")
+    return redirect(url_for("account.profile", _anchor="tokens"))
 
 
 @bp.post("/sessions/<handle>/end")

@@ -1,5 +1,6 @@
 """The domain model; importing this package registers every table on db.metadata."""
 
+from casebank.models.api_token import ApiToken
 from casebank.models.audit import AuditEvent
 from casebank.models.case_history import CaseMessage, CaseRevision
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
@@ -18,6 +19,7 @@ from casebank.models.user_session import StoredSession, UserSession
 
 __all__ = [
     "AccessRequest",
+    "ApiToken",
     "AuditEvent",
     "CaseMessage",
     "CaseRevision",

@@ -25,6 +25,7 @@ from casebank.search.querying import (
     MAX_QUERY_LENGTH,
     BadQuery,
     SearchRequest,
+    matching_references,
     more_like,
     run_search,
 )
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "MAX_QUERY_LENGTH",
     "BadQuery",
+    "case_references_matching",
     "SearchRequest",
     "SearchUnavailable",
     "apply_outbox",
@@ -83,6 +85,17 @@ def search_for(user, request):
         record_restricted_search(user, request)
     searcher = search_indexes().searcher(audience)
     return run_search(searcher, request, audience)
+
+
+def case_references_matching(user, text):
+    """The references of the case studies whose text, in the index this user may read,
+    matches text (the API's case list: q next to the site's filters). Raises BadQuery."""
+    request = SearchRequest()
+    request.text = request.clean(text)
+    audience = audience_of(user)
+    if audience == RESTRICTED:
+        record_restricted_search(user, request)
+    return matching_references(search_indexes().searcher(audience), request)
 
 
 def similar_cases(case_id, top=5):

@@ -684,3 +684,17 @@ def words_shared(searcher, text, candidates):
     for _weight, term in heapq.nlargest(KEY_TERMS, weighted):
         scores.update(ranking.scores_of(searcher, BODY, term, candidates))
     return scores
+
+
+def matching_references(searcher, request):
+    """Every case study's reference the request's words (as typed, and widened by domain
+    knowledge, like run_query) and facets match, unranked: the API's case list filters by it."""
+    parsed = parse_request(request.text, searcher.schema)
+    matched = set()
+    for query in [parsed.typed] + ([parsed.widened] if parsed.widened else []):
+        matched |= set(matching(searcher, query))
+    allowed = facet_filter(searcher, request)
+    if allowed is not None:
+        matched &= allowed
+    stored = (searcher.stored_fields(doc) for doc in matched)
+    return {fields["reference"] for fields in stored if fields["kind"] == "case"}

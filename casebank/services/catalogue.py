@@ -123,10 +123,14 @@ def valid_year(year):
     return 1900 <= year <= date.today().year
 
 
-def list_cases(filters, page, per_page, officer=False):
+def list_cases(filters, page, per_page, officer=False, references=None):
+    """A page of the visible case studies the filters (and, when given, a set of references
+    found by a search) keep, newest seizure first."""
     query = filters.apply(visible_cases(officer)).order_by(
         CaseStudy.seizure_date.desc(), CaseStudy.reference
     )
+    if references is not None:
+        query = query.where(CaseStudy.reference.in_(sorted(references)))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 

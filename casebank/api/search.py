@@ -1,9 +1,10 @@
-"""JSON views: parse the request, call the search interface, serialise."""
+"""/api/v1/search: parse the request, call the search interface, serialise."""
 
 from flask import jsonify, request
 
 from casebank import search as case_search
 from casebank.api import bp
+from casebank.api.problems import Problem
 from casebank.auth import permissions
 
 
@@ -14,9 +15,9 @@ def search():
         search_request = case_search.SearchRequest.from_args(request.args)
         results = case_search.search_for(user, search_request)
     except case_search.BadQuery as bad:
-        return jsonify(error="Bad Request", message=str(bad)), 400
-    except case_search.SearchUnavailable:
-        return jsonify(error="Service Unavailable", message="The search index is not ready."), 503
+        raise Problem(400, str(bad), {"q": [str(bad)]}) from bad
+    except case_search.SearchUnavailable as busy:
+        raise Problem(503, "The search index is not ready; try again soon.") from busy
     response = jsonify(search_json(results))
     if permissions.can_search_restricted(user):
         response.headers["Cache-Control"] = "no-store"
