@@ -3,6 +3,7 @@
 through the workflow, and the page's pieces (history, conversation, allowed transitions)."""
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casebank.auth.permissions import can_view_case, current_user
@@ -16,6 +17,7 @@ from casebank.case_forms import (
 )
 from casebank.extensions import db
 from casebank.models import CaseStudy
+from casebank.schemas.case_study import FIELD_LABELS
 from casebank.services.cases import (
     attachments,
     conversation,
@@ -24,6 +26,13 @@ from casebank.services.cases import (
     submission,
     workflow,
 )
+
+# What a refused transition names: the case's fields, and the transition form's own inputs.
+FIELD_NAMES = {
+    **FIELD_LABELS,
+    "reason": TransitionForm.reason.args[0],
+    "access_level": TransitionForm.access_level.args[0],
+}
 
 
 def case_or_404(reference, may=can_view_case):
@@ -80,11 +89,20 @@ def move(case, form, user):
             )
     except workflow.TransitionRefused:
         # The user sees the case (case_or_404 ran first): say why, e.g. a stale second tab.
-        status = case.status.label
-        return False, {"transition": [f"Not possible now: the case study is {status}."]}, {}
+        status = case.status.translated_label
+        message = _("Not possible now: the case study is %(status)s.", status=status)
+        return False, {"transition": [message]}, {}
     except workflow.TransitionInvalid as invalid:
         return False, invalid.errors, {}
     return True, {}, {}
+
+
+def now_in(case):
+    """The flash after a transition: where the case study is now."""
+    return _(
+        "%(reference)s is now: %(status)s.", reference=case.reference,
+        status=case.status.translated_label,
+    )  # fmt: skip
 
 
 def post(case, form, user, internal=False):
@@ -124,6 +142,7 @@ def page_context(case, user, **extra):
         "attachments": attachments.attachments_of(case),
         "attachment_form": AttachmentForm(formdata=None),
         "transition_errors": {},
+        "field_labels": FIELD_NAMES,
         "findings": {},
         "conflict": None,
         **extra,

@@ -8,6 +8,10 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
+from casebank.models.vocab import N_
+
 
 @dataclass(frozen=True)
 class FileType:
@@ -21,11 +25,16 @@ DOCX = FileType(
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", "DOCX"
 )
 ODT = FileType("application/vnd.oasis.opendocument.text", ".odt", "ODT")
-TEXT = FileType("text/plain; charset=utf-8", ".txt", "plain text")
+TEXT = FileType("text/plain; charset=utf-8", ".txt", N_("plain text"))
 JPEG = FileType("image/jpeg", ".jpg", "JPEG")
 PNG = FileType("image/png", ".png", "PNG")
 ACCEPTED = (PDF, DOCX, ODT, TEXT, JPEG, PNG)
-ACCEPTED_LABELS = ", ".join(t.label for t in ACCEPTED)
+
+
+def accepted_labels():
+    """The accepted types, named for the reader ("PDF, DOCX, ..., texte brut, ...")."""
+    return ", ".join(gettext(t.label) for t in ACCEPTED)
+
 
 ODT_MIMETYPE = ODT.media_type.encode()
 # Text that a browser would treat as markup is refused even though it is valid UTF-8.

@@ -72,7 +72,7 @@ def test_submitting_an_incomplete_draft_names_what_is_missing(auth, client, db):
     page = f"/partner/cases/{case.reference}"
     response = post_from(client, page, f"{page}/transition", {"transition": "submit"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "Narrative" in html and "Seizure date" in html
+    assert response.status_code == 400 and "What happened" in html and "Seizure date" in html
     assert case.status == "draft"
 
 

@@ -3,6 +3,8 @@
 import io
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_security import auth_required
 from sqlalchemy import select
@@ -20,6 +22,7 @@ from casebank.auth.forms import (
 from casebank.auth.security import reauthenticate_unless_fresh
 from casebank.auth.sessions import live_sessions
 from casebank.extensions import db
+from casebank.i18n import long_date
 from casebank.models import AccessRequest, AuditEvent, User
 from casebank.request_numbers import page_number
 from casebank.services import accounts, audit
@@ -48,10 +51,13 @@ def decide_access_request(request_id):
     try:
         if form.approve.data:
             accounts.approve_request(access_request, current_user)
-            flash(f"Approved; an invitation was sent to {access_request.email}.", "success")
+            flash(
+                _("Approved; an invitation was sent to %(email)s.", email=access_request.email),
+                "success",
+            )
         else:
             accounts.refuse_request(access_request, current_user, form.reason.data)
-            flash(f"Refused; {access_request.email} was told why.", "success")
+            flash(_("Refused; %(email)s was told why.", email=access_request.email), "success")
     except accounts.AccountError as error:
         form.reason.errors = [str(error)]
         return render_template("admin/access_request.html", req=access_request, form=form), 400
@@ -90,10 +96,16 @@ def update_user(user_id):
         abort(400)
     if form.revet.data:
         accounts.revet(account, actor=current_user)
-        flash(f"Restricted access of {account.email} runs to {account.restricted_access_until}.")
+        flash(
+            _("Restricted access of %(email)s runs to %(date)s.", email=account.email,
+              date=long_date(account.restricted_access_until))
+        )  # fmt: skip
     else:
         accounts.set_roles(account, form.roles.data, actor=current_user)
-        flash(f"Roles of {account.email} saved; their other sessions were ended.", "success")
+        flash(
+            _("Roles of %(email)s saved; their other sessions were ended.", email=account.email),
+            "success",
+        )
     return redirect(url_for("admin.user", user_id=account.id))
 
 
@@ -112,7 +124,10 @@ def end_user_sessions(user_id):
     if stale := posted_with_fresh_password(EndSessionForm(), account):
         return stale
     ended = accounts.end_all_sessions(account, actor=current_user)
-    flash(f"{ended} session(s) of {account.email} ended.", "success")
+    flash(
+        ngettext("%(num)s session of %(email)s ended.", "%(num)s sessions of %(email)s ended.",
+                 ended, email=account.email), "success",
+    )  # fmt: skip
     return redirect(url_for("admin.user", user_id=account.id))
 
 
@@ -127,8 +142,13 @@ def set_user_active(user_id):
     except accounts.AccountError as error:
         flash(str(error), "error")
     else:
-        state = "active" if account.active else "deactivated; their sessions were ended"
-        flash(f"The account of {account.email} is {state}.", "success")
+        message = (
+            _("The account of %(email)s is active.", email=account.email)
+            if account.active
+            else _("The account of %(email)s is deactivated; their sessions were ended.",
+                   email=account.email)
+        )  # fmt: skip
+        flash(message, "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 
@@ -141,7 +161,7 @@ def set_user_partner(user_id):
     if stale := posted_with_fresh_password(form, account):
         return stale
     accounts.set_partner(account, form.partner.partner, actor=current_user)
-    flash(f"Partner organisation of {account.email} saved.", "success")
+    flash(_("Partner organisation of %(email)s saved.", email=account.email), "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 

@@ -2,6 +2,7 @@
 workflow, converse, keep internal notes, compare and restore revisions), writing a case."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,7 +27,7 @@ from casebank.services.catalogue import all_conventions
 def review_page(case, status=200, form=None, **extra):
     context = case_pages.page_context(case, current_user, **extra)
     assign_form = AssignForm(formdata=None, editor_id=str(case.assigned_editor_id or ""))
-    assign_form.editor_id.choices = [("", "Nobody")] + [
+    assign_form.editor_id.choices = [("", _("Nobody"))] + [
         (str(e.id), e.name or e.email) for e in queue.editors()
     ]
     page = render_template(
@@ -58,7 +59,7 @@ def new_case():
     if form.validate_on_submit():
         case = case_pages.create(form, current_user, form.partner.partner)
         if case is not None:
-            flash(f"Draft {case.reference} saved.", "success")
+            flash(_("Draft %(reference)s saved.", reference=case.reference), "success")
             return redirect(url_for("editorial.case_review", reference=case.reference))
     status = 400 if form.is_submitted() else 200
     return render_template("editorial/new_case.html", form=form), status
@@ -77,7 +78,7 @@ def save_case(reference):
         return review_page(case, 400, form=form)
     saved, conflict = case_pages.save(form, case, current_user)
     if saved:
-        flash("Saved as a new revision.", "success")
+        flash(_("Saved as a new revision."), "success")
         return redirect(url_for("editorial.case_review", reference=case.reference))
     return review_page(case, 409 if conflict else 400, form=form, conflict=conflict)
 
@@ -90,7 +91,7 @@ def case_transition(reference):
         return review_page(case, 400)
     done, errors, _ = case_pages.move(case, form, current_user)
     if done:
-        flash(f"{case.reference} is now: {case.status.label}.", "success")
+        flash(case_pages.now_in(case), "success")
         return redirect(url_for("editorial.case_review", reference=case.reference))
     return review_page(case, 400, transition_errors=errors, transition_form=form)
 
@@ -101,7 +102,7 @@ def case_message(reference):
     form = MessageForm()
     internal = form.internal.data == "1"
     if form.validate_on_submit() and case_pages.post(case, form, current_user, internal):
-        flash("Internal note added." if internal else "Message sent.", "success")
+        flash(_("Internal note added.") if internal else _("Message sent."), "success")
         return redirect(url_for("editorial.case_review", reference=case.reference))
     return review_page(case, 400, message_form=form)
 
@@ -120,7 +121,10 @@ def assign_case(reference):
         queue.assign(case, editor, current_user)
     except queue.AssignmentRefused:
         abort(400)
-    flash(f"Assigned to {editor.name or editor.email}." if editor else "Unassigned.", "success")
+    flash(
+        _("Assigned to %(editor)s.", editor=editor.name or editor.email) if editor
+        else _("Unassigned."), "success",
+    )  # fmt: skip
     return redirect(url_for("editorial.case_review", reference=case.reference))
 
 
@@ -143,12 +147,15 @@ def restore_revision(reference, number):
     try:
         restored = revisions.restore(case, number, current_user, int(form.version.data or -1))
     except (editing.EditConflict, ValueError):
-        flash("The case changed since you opened it: look at the history again.", "error")
+        flash(_("The case changed since you opened it: look at the history again."), "error")
         return redirect(url_for("editorial.case_review", reference=case.reference))
     except editing.CaseInvalid:
-        flash("That revision is incomplete; a case under review must stay complete.", "error")
+        flash(_("That revision is incomplete; a case under review must stay complete."), "error")
         return redirect(url_for("editorial.case_review", reference=case.reference))
     if restored is None:
         abort(404)
-    flash(f"Revision {number} restored as revision {restored.number}.", "success")
+    flash(
+        _("Revision %(number)s restored as revision %(new)s.", number=number,
+          new=restored.number), "success",
+    )  # fmt: skip
     return redirect(url_for("editorial.case_review", reference=case.reference))

@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
@@ -20,41 +22,45 @@ def split_codes(text):
 
 
 class DocumentForm(FlaskForm):
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
-    kind = SelectField("Kind", choices=DocumentKind.choices())
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=DocumentKind.choices())
     access_level = SelectField(
-        "Who may read it", choices=AccessLevel.choices(), default=AccessLevel.RESTRICTED.value,
-        description="Restricted files are encrypted at rest and served to vetted officers only.",
+        _l("Who may read it"), choices=AccessLevel.choices(),
+        default=AccessLevel.RESTRICTED.value,
+        description=_l("Restricted files are encrypted at rest and served to vetted officers "
+                       "only."),
     )  # fmt: skip
-    language = SelectField("Language", choices=Language.choices())
-    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
+    language = SelectField(_l("Language"), choices=Language.choices())
+    description = TextAreaField(
+        _l("Document description"), validators=[Optional(), Length(max=4000)]
+    )
     case_reference = StringField(
-        "Attached to case study", validators=[Optional(), Length(max=32)],
-        description="A case-study reference (e.g. CB-2020-102) for photos, scans and reports "
-        "about one seizure; leave empty for a stand-alone document.",
+        _l("Attached to case study"), validators=[Optional(), Length(max=32)],
+        description=_l("A case-study reference (e.g. CB-2020-102) for photos, scans and reports "
+                       "about one seizure; leave empty for a stand-alone document."),
     )  # fmt: skip
     # Risk indicators only (kind risk_indicator)
-    conventions = MultiCheckboxField("Conventions", choices=[])
+    conventions = MultiCheckboxField(_l("Conventions"), choices=[])
     hs_codes = StringField(
-        "HS codes", validators=[Optional(), Length(max=500)],
-        description="Separated by spaces or commas, e.g. 2903.41 3827.61.",
+        _l("HS codes"), validators=[Optional(), Length(max=500)],
+        description=_l("Separated by spaces or commas, e.g. 2903.41 3827.61."),
     )  # fmt: skip
     indicators = TextAreaField(
-        "Indicators", validators=[Optional(), Length(max=20000)],
-        description="One per line, as “category: indicator”; categories: "
-        + ", ".join(c.value for c in IndicatorCategory) + ".",
+        _l("Indicators"), validators=[Optional(), Length(max=20000)],
+        description=_l("One per line, as “category: indicator”; categories: %(categories)s.",
+                       categories=", ".join(c.value for c in IndicatorCategory)),
     )  # fmt: skip
-    last_reviewed_date = DateField("Last reviewed", validators=[Optional()])
-    review_due_date = DateField("Review due", validators=[Optional()])
+    last_reviewed_date = DateField(_l("Last reviewed"), validators=[Optional()])
+    review_due_date = DateField(_l("Review due"), validators=[Optional()])
     case_references = StringField(
-        "Case studies showing these indicators", validators=[Optional(), Length(max=2000)],
-        description="References separated by spaces or commas.",
+        _l("Case studies showing these indicators"), validators=[Optional(), Length(max=2000)],
+        description=_l("References separated by spaces or commas."),
     )  # fmt: skip
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.conventions.choices = [(c.code, c.short_name) for c in all_conventions()]
+        self.conventions.choices = [(c.code, c.translated_short_name) for c in all_conventions()]
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -62,7 +68,7 @@ class DocumentForm(FlaskForm):
             return valid
         for name in ("indicators", "last_reviewed_date", "review_due_date"):
             if not self[name].data and not self[name].errors:
-                self[name].errors.append("Required for a risk indicator.")
+                self[name].errors.append(_("Required for a risk indicator."))
                 valid = False
         if self.indicators.data:
             try:
@@ -84,13 +90,15 @@ class DocumentForm(FlaskForm):
 
 class UploadForm(DocumentForm):
     file = FileField(
-        "File",
-        description="PDF, DOCX, ODT, plain text, JPEG or PNG. For a risk indicator you may "
-        "leave it empty: the indicators below are then stored as a text sheet.",
+        _l("File"),
+        description=_l(
+            "PDF, DOCX, ODT, plain text, JPEG or PNG. For a risk indicator you may "
+            "leave it empty: the indicators below are then stored as a text sheet."
+        ),
     )
-    submit = SubmitField("Upload")
+    submit = SubmitField(_l("Upload"))
 
 
 class PublishForm(FlaskForm):
-    publish = SubmitField("Publish")
-    unpublish = SubmitField("Return to draft")
+    publish = SubmitField(_l("Publish"))
+    unpublish = SubmitField(_l("Return to draft"))

@@ -1,6 +1,7 @@
 """From an editorial form to the documents and risk-indicator services and back: what the
 services refuse becomes a message beside the field, and the form keeps what was typed."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casebank.editorial.forms import split_codes
@@ -18,7 +19,7 @@ def create(form, user):
         risk = risk_data(form)
         upload = form.file.data
         if not upload and risk is None:
-            form.file.errors.append("Choose a file to upload.")
+            form.file.errors.append(_("Choose a file to upload."))
             return None
         data = upload.read() if upload else b""
         filename = upload.filename if upload else ""
@@ -55,7 +56,9 @@ def case_of(form):
         return None
     case = db.session.scalar(select(CaseStudy).filter_by(reference=reference))
     if case is None:
-        raise RiskIndicatorInvalid({"case_reference": [f"No case study {reference!r}."]})
+        raise RiskIndicatorInvalid(
+            {"case_reference": [_("No case study %(reference)s.", reference=repr(reference))]}
+        )
     return case
 
 

@@ -1,6 +1,7 @@
 """Editorial views: parse the form, call the documents and risk-indicator services, render."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from casebank.downloads import file_response
@@ -31,7 +32,7 @@ def new_document():
     if form.validate_on_submit():
         document = submitted.create(form, current_user)
         if document is not None:
-            flash(f"“{document.title}” uploaded as a draft.", "success")
+            flash(_("“%(title)s” uploaded as a draft.", title=document.title), "success")
             return redirect(url_for("editorial.edit_document", document_id=document.id))
     status = 400 if form.is_submitted() else 200
     return render_template("editorial/upload.html", form=form), status
@@ -54,7 +55,7 @@ def update_document(document_id):
     document = editable(document_id)
     form = DocumentForm()
     if form.validate_on_submit() and submitted.update(document, form):
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("editorial.edit_document", document_id=document.id))
     page = render_template(
         "editorial/document.html", document=document, form=form, publish_form=PublishForm()
@@ -70,10 +71,10 @@ def publication(document_id):
         abort(400)
     if form.publish.data:
         documents.publish(document, current_user)
-        flash("Published.", "success")
+        flash(_("Published."), "success")
     else:
         documents.unpublish(document, current_user)
-        flash("Returned to draft: readers no longer see it.", "success")
+        flash(_("Returned to draft: readers no longer see it."), "success")
     return redirect(url_for("editorial.edit_document", document_id=document.id))
 
 

@@ -1,6 +1,7 @@
 """Partner views: parse the form, call the case services (through case_pages), render."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from casebank import case_pages
@@ -38,7 +39,10 @@ def new_case():
     if form.validate_on_submit():
         case = case_pages.create(form, current_user, current_user.partner)
         if case is not None:
-            flash(f"Draft {case.reference} saved. Come back to it at any time.", "success")
+            flash(
+                _("Draft %(reference)s saved. Come back to it at any time.",
+                  reference=case.reference), "success",
+            )  # fmt: skip
             return redirect(url_for("partner.edit_case", reference=case.reference))
     status = 400 if form.is_submitted() else 200
     return render_template("partner/edit.html", form=form, case=None), status
@@ -62,7 +66,7 @@ def edit_case(reference):
     if form.validate_on_submit() and not locked:
         saved, conflict = case_pages.save(form, case, current_user)
         if saved:
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(url_for("partner.edit_case", reference=case.reference))
     status = 409 if conflict or locked else 400 if form.is_submitted() else 200
     page_ = render_template(
@@ -79,7 +83,7 @@ def transition(reference):
         return page(case, 400)
     done, errors, findings = case_pages.move(case, form, current_user)
     if done:
-        flash(f"{case.reference} is now: {case.status.label}.", "success")
+        flash(case_pages.now_in(case), "success")
         return redirect(url_for("partner.case_page", reference=case.reference))
     return page(case, 400, transition_errors=errors, findings=findings, transition_form=form)
 
@@ -89,7 +93,7 @@ def post_message(reference):
     case = case_pages.case_or_404(reference, is_case_submitter)
     form = MessageForm()
     if form.validate_on_submit() and case_pages.post(case, form, current_user):
-        flash("Message sent.", "success")
+        flash(_("Message sent."), "success")
         return redirect(url_for("partner.case_page", reference=case.reference))
     return page(case, 400, message_form=form)
 
@@ -109,7 +113,7 @@ def attach_file(reference):
     case = case_pages.case_or_404(reference, can_revise_submission)
     form = AttachmentForm()
     if form.validate_on_submit() and case_pages.attach(case, form, current_user):
-        flash("File attached. The editors publish it with the case study.", "success")
+        flash(_("File attached. The editors publish it with the case study."), "success")
         return redirect(url_for("partner.case_page", reference=case.reference))
     return page(case, 400, attachment_form=form)
 

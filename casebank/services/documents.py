@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
@@ -58,14 +59,19 @@ def checked_type(data):
     """The content's FileType, or UploadRejected with a message for the editor."""
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     if not data:
-        raise UploadRejected("The file is empty.")
+        raise UploadRejected(_("The file is empty."))
     if len(data) > limit:
-        raise UploadRejected(f"The file is larger than the limit of {limit // 2**20} MiB.")
+        raise UploadRejected(
+            _("The file is larger than the limit of %(size)s MiB.", size=limit // 2**20)
+        )
     file_type = file_types.detect(data)
     if file_type is None:
         raise UploadRejected(
-            "This type of file is not accepted (judged by its content, not its name). "
-            f"Accepted: {file_types.ACCEPTED_LABELS}."
+            _(
+                "This type of file is not accepted (judged by its content, not its name). "
+                "Accepted: %(types)s.",
+                types=file_types.accepted_labels(),
+            )
         )
     return file_type
 

@@ -4,6 +4,7 @@ each one on its document page."""
 
 import logging
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casebank.extensions import db
@@ -29,11 +30,11 @@ def attach(case, user, data, filename, title, kind, access_level):
     title = (title or "").strip()
     errors = {}
     if not 1 <= len(title) <= 200:
-        errors["title"] = ["Give the file a title of at most 200 characters."]
+        errors["title"] = [_("Give the file a title of at most 200 characters.")]
     if kind not in ATTACHMENT_KINDS:
-        errors["kind"] = ["Choose what the file is."]
+        errors["kind"] = [_("Choose what the file is.")]
     if access_level not in AccessLevel._value2member_map_:
-        errors["access_level"] = ["Choose who may read it."]
+        errors["access_level"] = [_("Choose who may read it.")]
     if errors:
         raise AttachmentInvalid(errors)
     fields = {

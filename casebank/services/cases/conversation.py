@@ -3,19 +3,20 @@ the other side, and editors' internal notes, which the organisation never sees."
 
 import logging
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from casebank.auth import permissions
 from casebank.extensions import db
-from casebank.mail import send_mail
+from casebank.mail import in_language_of, send_mail
 from casebank.models import CaseMessage
 from casebank.services.cases.workflow import (
     EDITORS,
     ORGANISATION,
     case_link,
-    editor_addresses,
-    organisation_addresses,
+    editor_recipients,
+    organisation_recipients,
 )
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,9 @@ def post_message(case, user, body, internal=False):
     if internal and not permissions.can_read_internal_notes(user, case):
         raise MessageRefused("only editors write internal notes")
     if not body or len(body) > LONGEST_MESSAGE:
-        raise MessageRefused(f"Write a message of 1 to {LONGEST_MESSAGE} characters.")
+        raise MessageRefused(
+            _("Write a message of 1 to %(longest)s characters.", longest=LONGEST_MESSAGE)
+        )
     message = CaseMessage(case_study=case, author_id=user.id, body=body, internal=internal)
     db.session.add(message)
     db.session.flush()
@@ -61,11 +64,16 @@ def post_message(case, user, body, internal=False):
 def tell_other_side(case, author):
     to_editors = permissions.is_case_submitter(author, case)
     side = EDITORS if to_editors else ORGANISATION
-    addresses = editor_addresses(case) if to_editors else organisation_addresses(case)
-    body = (
-        f"There is a new message on case study {case.reference}.\n\n"
-        f"Sign in to read and answer it: {case_link(case, side)}\n"
-    )
-    for address in addresses:
-        if address != author.email:
-            send_mail(address, f"[casebank] {case.reference}: new message", body)
+    recipients = editor_recipients(case) if to_editors else organisation_recipients(case)
+    link = case_link(case, side)
+    for address, person in recipients:
+        if address == author.email:
+            continue
+        with in_language_of(person):  # each in their own language
+            subject = _("[casebank] %(reference)s: new message", reference=case.reference)
+            body = (
+                _("There is a new message on case study %(reference)s.",
+                  reference=case.reference) + "\n\n"
+                + _("Sign in to read and answer it: %(link)s", link=link) + "\n"
+            )  # fmt: skip
+        send_mail(address, subject, body)

@@ -12,6 +12,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
@@ -24,6 +25,7 @@ from casebank.schemas.case_study import (
     LIST_FIELDS,
     CaseStudySchema,
 )
+from casebank.schemas.messages import translated
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +80,14 @@ def load_record(record, complete):
 
 
 def flat_messages(messages):
-    """marshmallow's messages, one list of strings per field (list items folded in)."""
+    """marshmallow's messages, one list of strings per field (list items folded in), in the
+    reader's language."""
     flat = {}
     for field, value in messages.items():
         if isinstance(value, dict):
             value = [m for item in value.values() for m in item]
         flat[field] = list(value)
-    return flat
+    return translated(flat)
 
 
 def known_codes():
@@ -98,12 +101,16 @@ def known_codes():
 def reference_errors(data, known):
     """Errors for conventions, HS codes and partners that casebank does not know."""
     errors = {}
-    for field in ("conventions", "hs_codes"):
-        unknown = [code for code in data.get(field) or [] if code not in known[field]]
-        if unknown:
-            errors[field] = [f"Unknown {field.replace('_', ' ')}: {', '.join(unknown)}."]
+    unknown = {
+        field: ", ".join(code for code in data.get(field) or [] if code not in known[field])
+        for field in ("conventions", "hs_codes")
+    }
+    if unknown["conventions"]:
+        errors["conventions"] = [_("Unknown conventions: %(codes)s.", codes=unknown["conventions"])]
+    if unknown["hs_codes"]:
+        errors["hs_codes"] = [_("Unknown HS codes: %(codes)s.", codes=unknown["hs_codes"])]
     if data.get("partner") and data["partner"] not in known["partner"]:
-        errors["partner"] = [f"Unknown partner {data['partner']!r}."]
+        errors["partner"] = [_("Unknown partner %(acronym)s.", acronym=repr(data["partner"]))]
     return errors
 
 

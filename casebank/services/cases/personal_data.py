@@ -14,32 +14,39 @@ from functools import cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
 
 from casebank import codes
+from casebank.models.vocab import N_
 
-KIND_LABELS = {
-    "person_name": "the name of a person",
-    "passport_or_id": "a passport or identity document number",
-    "phone": "a phone number",
-    "email": "an e-mail address",
-    "vehicle_plate": "a vehicle plate",
+# What each kind of finding is, told to the submitter (one whole sentence per kind, so that
+# each language can write it its own way).
+KIND_SENTENCES = {
+    "person_name": N_("“%(text)s” looks like the name of a person."),
+    "passport_or_id": N_("“%(text)s” looks like a passport or identity document number."),
+    "phone": N_("“%(text)s” looks like a phone number."),
+    "email": N_("“%(text)s” looks like an e-mail address."),
+    "vehicle_plate": N_("“%(text)s” looks like a vehicle plate."),
 }
+WHAT_TO_DO = N_(
+    "Move it to the restricted notes (read only by vetted enforcement officers), or confirm "
+    "that it may be published."
+)
 
 
 @dataclass(frozen=True)
 class Finding:
     kind: str
     text: str
-    advice: str
+
+    @property
+    def advice(self):
+        """What was found and what to do, in the reader's language."""
+        return f"{gettext(KIND_SENTENCES[self.kind], text=self.text)} {gettext(WHAT_TO_DO)}"
 
 
 def finding(kind, text):
-    return Finding(
-        kind,
-        text,
-        f"“{text}” looks like {KIND_LABELS[kind]}. Move it to the restricted notes (read only "
-        "by vetted enforcement officers), or confirm that it may be published.",
-    )
+    return Finding(kind, text)
 
 
 # --- words -----------------------------------------------------------------------------------

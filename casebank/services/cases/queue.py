@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -14,9 +15,17 @@ from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, Partner, Role, User
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import RoleName, WorkflowStatus
+from casebank.services import catalogue
 
 log = logging.getLogger(__name__)
-AGES = {"7": "Over a week", "30": "Over a month", "90": "Over three months"}
+AGES = {"7": _l("Over a week"), "30": _l("Over a month"), "90": _l("Over three months")}
+# The filters' names as the queue's form labels them (for the notice that one was ignored).
+FILTER_LABELS = {
+    "status": _l("Status"),
+    "convention": _l("Convention"),
+    "partner": _l("Partner"),
+    "older_than": _l("Untouched for"),
+}
 # The queue's default: what waits for an editor.
 WAITING = (WorkflowStatus.SUBMITTED, WorkflowStatus.IN_REVIEW)
 
@@ -44,7 +53,7 @@ class QueueFilters:
             if value in values:
                 setattr(filters, name, value)
             elif value:
-                filters.errors.append(f"“{value[:40]}” is not a known {name}; ignored.")
+                filters.errors.append(catalogue.filter_ignored(FILTER_LABELS[name], value))
         return filters
 
     def apply(self, query, user):

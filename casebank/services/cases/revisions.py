@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from casebank.extensions import db
 from casebank.models import CaseRevision
 from casebank.request_numbers import is_id
+from casebank.schemas.case_study import field_label
 from casebank.services.cases.editing import FORM_FIELDS, REVISED_FIELDS, save_case
 
 # Text longer than this is compared word by word; shorter values as a whole.
@@ -28,7 +29,7 @@ class FieldChange:
 
     @property
     def label(self):
-        return self.field.replace("_", " ").capitalize()
+        return field_label(self.field)
 
 
 def revisions_of(case):

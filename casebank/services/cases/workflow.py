@@ -11,12 +11,14 @@ import logging
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from casebank.auth import permissions
 from casebank.auth.audit_trail import audit_request
 from casebank.extensions import db
-from casebank.mail import send_mail
+from casebank.mail import in_language_of, send_mail
 from casebank.models import CaseMessage, Role, User
 from casebank.models.case_study import status_writer, utc_now
 from casebank.models.vocab import AccessLevel, RoleName, WorkflowStatus
@@ -41,16 +43,16 @@ PUBLIC = "public"
 PUBLIC_WITH_NOTES = "public_with_notes"
 RESTRICTED = "restricted"
 PUBLISH_CHOICES = {
-    PUBLIC: ("Public (no restricted notes)", AccessLevel.PUBLIC),
-    PUBLIC_WITH_NOTES: ("Public, restricted notes for officers only", AccessLevel.PUBLIC),
-    RESTRICTED: ("Restricted: vetted enforcement officers only", AccessLevel.RESTRICTED),
+    PUBLIC: (_l("Public (no restricted notes)"), AccessLevel.PUBLIC),
+    PUBLIC_WITH_NOTES: (_l("Public, restricted notes for officers only"), AccessLevel.PUBLIC),
+    RESTRICTED: (_l("Restricted: vetted enforcement officers only"), AccessLevel.RESTRICTED),
 }
 
 
 @dataclass(frozen=True)
 class Transition:
     name: str
-    label: str
+    label: str  # the button's words (lazy: in the reader's language)
     sources: tuple
     target: WorkflowStatus
     who: object  # a predicate (user, case) of casebank.auth.permissions
@@ -67,28 +69,28 @@ class Transition:
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("submit", "Submit for review", (DRAFT, CHANGES_REQUESTED), SUBMITTED,
+        Transition("submit", _l("Submit for review"), (DRAFT, CHANGES_REQUESTED), SUBMITTED,
                    permissions.is_case_submitter, notify=EDITORS),
-        Transition("start_review", "Start the review", (SUBMITTED,), IN_REVIEW,
+        Transition("start_review", _l("Start the review"), (SUBMITTED,), IN_REVIEW,
                    permissions.is_case_editor, notify=ORGANISATION),
-        Transition("request_changes", "Ask for changes", (SUBMITTED, IN_REVIEW),
+        Transition("request_changes", _l("Ask for changes"), (SUBMITTED, IN_REVIEW),
                    CHANGES_REQUESTED, permissions.is_case_editor, reason_required=True,
                    notify=ORGANISATION),
-        Transition("publish", "Publish", (SUBMITTED, IN_REVIEW), PUBLISHED,
+        Transition("publish", _l("Publish"), (SUBMITTED, IN_REVIEW), PUBLISHED,
                    permissions.is_case_editor, notify=ORGANISATION, published_at="set",
                    chooses_access_level=True),
-        Transition("reject", "Reject", (SUBMITTED, IN_REVIEW), REJECTED,
+        Transition("reject", _l("Reject"), (SUBMITTED, IN_REVIEW), REJECTED,
                    permissions.is_case_editor, reason_required=True, notify=ORGANISATION),
-        Transition("unpublish", "Withdraw from publication", (PUBLISHED,), WITHDRAWN,
+        Transition("unpublish", _l("Withdraw from publication"), (PUBLISHED,), WITHDRAWN,
                    permissions.is_case_editor, reason_required=True, notify=ORGANISATION,
                    published_at="clear"),
-        Transition("withdraw", "Withdraw the submission",
+        Transition("withdraw", _l("Withdraw the submission"),
                    (DRAFT, SUBMITTED, IN_REVIEW, CHANGES_REQUESTED), WITHDRAWN,
                    permissions.is_case_submitter, reason_required=True, notify=EDITORS),
-        Transition("reopen", "Reopen for review", (WITHDRAWN, REJECTED), IN_REVIEW,
+        Transition("reopen", _l("Reopen for review"), (WITHDRAWN, REJECTED), IN_REVIEW,
                    permissions.is_case_editor, notify=ORGANISATION),
         # Editors write case studies too: their own draft goes straight into review.
-        Transition("send_to_review", "Send to review", (DRAFT, CHANGES_REQUESTED), IN_REVIEW,
+        Transition("send_to_review", _l("Send to review"), (DRAFT, CHANGES_REQUESTED), IN_REVIEW,
                    permissions.is_case_editor),
     )
 }  # fmt: skip
@@ -143,14 +145,16 @@ def apply(case, name, user, reason=None, access_level=None):
 def input_errors(transition, case, reason, access_level):
     errors = {}
     if transition.reason_required and not reason:
-        errors["reason"] = ["Give a reason: the other side reads it."]
+        errors["reason"] = [_("Give a reason: the other side reads it.")]
     if transition.chooses_access_level:
         if access_level not in PUBLISH_CHOICES:
-            errors["access_level"] = ["Choose who may read the published case study."]
+            errors["access_level"] = [_("Choose who may read the published case study.")]
         elif access_level == PUBLIC and case.restricted_notes:
             errors["access_level"] = [
-                "This case study has restricted notes: publish it with restricted notes for "
-                "officers, or restricted."
+                _(
+                    "This case study has restricted notes: publish it with restricted notes "
+                    "for officers, or restricted."
+                )
             ]
     return errors
 
@@ -172,20 +176,25 @@ def import_status(case, status):
 
 
 def notify(transition, case, actor, reason):
+    """One mail per recipient, each written in the recipient's language (an editor's action
+    reaches a French partner in French)."""
     if transition.notify is None:
         return
     recipients = (
-        organisation_addresses(case)
+        organisation_recipients(case)
         if transition.notify == ORGANISATION
-        else editor_addresses(case)
+        else editor_recipients(case)
     )
-    subject = f"[casebank] {case.reference}: {transition.target.label}"
-    body = (
-        f"Case study {case.reference} is now: {transition.target.label}.\n"
-        + (f"\nReason:\n{reason}\n" if reason else "")
-        + f"\nSign in to see it: {case_link(case, transition.notify)}\n"
-    )
-    for address in recipients:
+    link = case_link(case, transition.notify)
+    for address, person in recipients:
+        with in_language_of(person):
+            status = transition.target.translated_label
+            subject = f"[casebank] {case.reference}: {status}"
+            body = _("Case study %(reference)s is now: %(status)s.", reference=case.reference,
+                     status=status) + "\n"  # fmt: skip
+            if reason:
+                body += "\n" + _("Reason:") + f"\n{reason}\n"
+            body += "\n" + _("Sign in to see it: %(link)s", link=link) + "\n"
         send_mail(address, subject, body)
 
 
@@ -197,25 +206,30 @@ def case_link(case, side):
         return case.reference
 
 
-def organisation_addresses(case):
-    """The organisation's partner users, or its generic mailbox when it has none."""
+def organisation_recipients(case):
+    """(address, person) for the organisation's partner users, or its generic mailbox when it
+    has none (the organisation then: no language of its own, so mails to it are in English)."""
     if case.partner_id is None:
         return []
     query = (
-        select(User.email)
+        select(User)
         .where(User.partner_id == case.partner_id, User.active.is_(True))
         .where(User.roles.any(Role.name == RoleName.PARTNER))
+        .order_by(User.email)
     )
-    return sorted(db.session.scalars(query)) or [case.partner.contact_email]
+    users = db.session.scalars(query).all()
+    return [(u.email, u) for u in users] or [(case.partner.contact_email, case.partner)]
 
 
-def editor_addresses(case):
-    """The assigned editor, or every editor while nobody has claimed the case (or its editor
-    is one no longer: deactivated, or the role taken away)."""
+def editor_recipients(case):
+    """(address, user) for the assigned editor, or every editor while nobody has claimed the
+    case (or its editor is one no longer: deactivated, or the role taken away)."""
     editor = case.assigned_editor
     if editor is not None and editor.active and permissions.is_case_editor(editor, case):
-        return [editor.email]
-    query = select(User.email).where(
-        User.active.is_(True), User.roles.any(Role.name == RoleName.EDITOR)
+        return [(editor.email, editor)]
+    query = (
+        select(User)
+        .where(User.active.is_(True), User.roles.any(Role.name == RoleName.EDITOR))
+        .order_by(User.email)
     )
-    return sorted(db.session.scalars(query))
+    return [(u.email, u) for u in db.session.scalars(query)]
