@@ -221,3 +221,17 @@ def test_the_command_line_makes_a_token(app, runner, db):
         args=["casebank", "token", "create", "partner@casebank.example.org", "--scope", "review"]
     )
     assert refused.exit_code != 0 and "scopes" in refused.output
+
+
+def test_a_token_made_on_the_command_line_is_audited_as_the_systems(app, runner, db):
+    """The owner did not make it: the log must not say they did (an operator can make an
+    officer's token; the trail says it came from the command line)."""
+    result = runner.invoke(
+        args=["casebank", "token", "create", "officer@casebank.example.org", "--scope", "read"]
+    )
+    assert result.exit_code == 0, result.output
+    event = db.session.scalar(
+        select(AuditEvent).filter_by(action="api_token.created").order_by(AuditEvent.id.desc())
+    )
+    assert event.actor_label == "system" and event.actor_id is None
+    assert event.target_type == "api_tokens"
