@@ -210,7 +210,9 @@ def create_token_command(email, scopes, name, days):
     try:
         with current_app.test_request_context():
             _, secret = committed(
-                lambda: api_tokens.create_token(user, name, list(scopes), expires_on)
+                lambda: api_tokens.create_token(
+                    user, name, list(scopes), expires_on, actor=audit_log.SYSTEM
+                )
             )
     except api_tokens.TokenInvalid as invalid:
         raise click.ClickException(str(invalid)) from None

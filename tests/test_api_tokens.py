@@ -108,6 +108,18 @@ def test_a_revoked_token_opens_nothing_and_only_its_owner_revokes_it(
     assert db.session.scalar(select(AuditEvent).filter_by(action="api_token.revoked"))
 
 
+def test_the_audit_of_a_token_call_names_the_token(app, client, db, restricted_case):
+    """A leaked token is traced through the audit log: each event its calls leave says which
+    token made it, not only whose it is."""
+    secret = made_token(app, "officer", "read", "restricted")
+    db.session.commit()
+    token = db.session.scalar(select(ApiToken).order_by(ApiToken.id.desc()))
+    url = f"/api/v1/cases/{restricted_case.reference}"
+    assert client.get(url, headers=bearer(secret)).status_code == 200
+    event = db.session.scalar(select(AuditEvent).filter_by(action="api.restricted.case.view"))
+    assert event.details["via"] == f"api token {token.id}"
+
+
 def test_a_lapsed_officers_token_loses_restricted_access_at_once(app, client, db, restricted_case):
     secret = made_token(app, "officer", "read", "restricted")
     public = make_case(restricted_notes=f"Public case, notes {CANARY}.")
@@ -209,3 +221,17 @@ def test_the_command_line_makes_a_token(app, runner, db):
         args=["casebank", "token", "create", "partner@casebank.example.org", "--scope", "review"]
     )
     assert refused.exit_code != 0 and "scopes" in refused.output
+
+
+def test_a_token_made_on_the_command_line_is_audited_as_the_systems(app, runner, db):
+    """The owner did not make it: the log must not say they did (an operator can make an
+    officer's token; the trail says it came from the command line)."""
+    result = runner.invoke(
+        args=["casebank", "token", "create", "officer@casebank.example.org", "--scope", "read"]
+    )
+    assert result.exit_code == 0, result.output
+    event = db.session.scalar(
+        select(AuditEvent).filter_by(action="api_token.created").order_by(AuditEvent.id.desc())
+    )
+    assert event.actor_label == "system" and event.actor_id is None
+    assert event.target_type == "api_tokens"

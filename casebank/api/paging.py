@@ -1,7 +1,9 @@
 """Pages of a list: ?page= and ?per_page= checked, the page's envelope, and the Link header
 (RFC 8288: first, prev, next, last) a client follows instead of building URLs."""
 
-from flask import jsonify, request, url_for
+from urllib.parse import urlencode
+
+from flask import jsonify, request
 
 from casebank.api.problems import Problem
 
@@ -44,6 +46,7 @@ def page_response(items, total, page, per_page, notices=()):
 
 
 def page_url(number, per_page):
-    args = {k: v for k, v in request.args.items() if k not in ("page", "per_page")}
-    return url_for(request.endpoint, **request.view_args, **args, page=number,
-                   per_page=per_page, _external=True)  # fmt: skip
+    """This request's URL at another page. Not url_for(**request.args): it reads a query's
+    _external, _anchor, _scheme or endpoint as its own options (a 500, a steered link)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "per_page")]
+    return f"{request.base_url}?{urlencode([*args, ('page', number), ('per_page', per_page)])}"

@@ -73,9 +73,10 @@ def token_hash(secret):
     return hmac.new(key, secret.encode(), "sha256").hexdigest()
 
 
-def create_token(user, name, scopes, expires_on, today=None):
+def create_token(user, name, scopes, expires_on, today=None, actor=None):
     """A new token for user; returns (ApiToken, secret), the secret for showing once. Flushes.
-    Raises TokenInvalid with the form's errors."""
+    Raises TokenInvalid with the form's errors. actor: who made it, when not user themselves
+    (the command line's audit.SYSTEM)."""
     today = today or date.today()
     name = (name or "").strip()
     errors = {}
@@ -108,8 +109,9 @@ def create_token(user, name, scopes, expires_on, today=None):
     )
     db.session.add(token)
     db.session.flush()
-    audit_request("api_token.created", target=token, actor=user, name=name, scopes=token.scopes)
-    log.info("API token %s created by user %s", token.id, user.id)
+    audit_request("api_token.created", target=token, actor=actor or user, name=name,
+                  scopes=token.scopes)  # fmt: skip
+    log.info("API token %s created for user %s by %s", token.id, user.id, actor or "them")
     return token, secret
 
 
