@@ -2,9 +2,10 @@
 written for it (Flask-Babel). Case studies and documents keep their own language."""
 
 from datetime import date
+from functools import cache
 
 from babel import Locale
-from flask import request
+from flask import current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 
 from casebank import codes
@@ -24,8 +25,6 @@ babel = Babel()
 
 def select_language():
     """The switcher's remembered choice, else the browser's Accept-Language, else English."""
-    from flask import has_request_context
-
     if not has_request_context():
         return LOCALES[DEFAULT_LANGUAGE]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
@@ -42,8 +41,6 @@ def current_language():
 
 def remember_language(response, language):
     """Set the switcher's cookie on a response (language is one of LANGUAGES)."""
-    from flask import current_app
-
     response.set_cookie(
         LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_AGE, path="/", samesite="Lax",
         secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
@@ -79,8 +76,14 @@ def amount(value, currency=None):
 
 
 def country_names():
-    """ISO code -> the country's name in the reader's language (English: ISO's own names)."""
-    language = current_language()
+    """ISO code -> the country's name in the reader's language (English: ISO's own names).
+    Callers read it, never change it: it is built once per language and shared."""
+    return country_names_in(current_language())
+
+
+@cache
+def country_names_in(language):
+    # Built once per language: the `country` filter asks for it on every case card.
     if language == DEFAULT_LANGUAGE:
         return codes.country_names()
     territories = Locale.parse(LOCALES[language]).territories
