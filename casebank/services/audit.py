@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select, text
 
+from casebank.csv_cells import csv_row
 from casebank.extensions import db
 from casebank.models import AuditEvent
 from casebank.models.case_study import utc_now
@@ -40,9 +41,6 @@ CSV_FIELDS = (
     "details",
     "hash",
 )
-# Spreadsheets run a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def record(action, actor=None, target=None, details=None, ip=None):
     """Append one event to the chain and flush it; the caller's request or command commits.
@@ -240,7 +238,7 @@ def events_csv(query, stream):
     count = 0
     with closing(db.session.scalars(query.execution_options(yield_per=500))) as events:
         for event in events:
-            writer.writerow(csv_cell(value) for value in csv_values(event))
+            writer.writerow(csv_row(csv_values(event)))
             count += 1
     return count
 
@@ -258,10 +256,3 @@ def csv_values(event):
         event.hash,
     )
 
-
-def csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
