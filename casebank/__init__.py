@@ -47,7 +47,7 @@ def register_extensions(app):
     from casebank.auth.permissions import enforce_endpoint_rule
     from casebank.auth.security import init_security
     from casebank.auth.sessions import register_sessions
-    from casebank.auth.tokens import authenticate_api_request
+    from casebank.auth.tokens import register_tokens
     from casebank.extensions import csrf, db, limiter, migrate
     from casebank.request_text import refuse_nul_in_path
 
@@ -59,7 +59,7 @@ def register_extensions(app):
     # so a visitor without access gets the same 404 whatever they send.
     app.before_request(refuse_nul_in_path)
     register_sessions(app)
-    app.before_request(authenticate_api_request)  # an API token, before the access rules
+    register_tokens(app)  # an API token, before the access rules
     app.before_request(enforce_endpoint_rule)
     csrf.init_app(app)
     limiter.init_app(app)

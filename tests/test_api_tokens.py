@@ -12,8 +12,9 @@ from casebank.auth import tokens
 from casebank.models import ApiToken, AuditEvent
 from casebank.models.case_study import utc_now
 from tests.api_helpers import bearer, token_for
-from tests.auth_actions import csrf_token
+from tests.auth_actions import PASSWORD, ROLE_USERS, csrf_token
 from tests.factories import join_partner, make_case, role_user
+from tests.test_accounts import last_mail, link_in
 
 CANARY = "canary-notes-tapir-5521"
 
@@ -235,3 +236,23 @@ def test_a_token_made_on_the_command_line_is_audited_as_the_systems(app, runner,
     )
     assert event.actor_label == "system" and event.actor_id is None
     assert event.target_type == "api_tokens"
+
+
+@pytest.mark.parametrize("how", ["change", "reset"])
+def test_a_new_password_revokes_every_token(app, auth, client, db, restricted_case, how):
+    """Whoever knew the old password may have made a token: a new password ends them all."""
+    secret = made_token(app, "officer", "read", "restricted")
+    db.session.commit()
+    url = f"/api/v1/cases/{restricted_case.reference}"
+    assert client.get(url, headers=bearer(secret)).status_code == 200
+    new = "Tortoise-Ferry-Mombasa-42"
+    if how == "change":
+        auth.login("officer")
+        auth.post_form("/account/change", {"password": PASSWORD, "new_password": new,
+                                           "new_password_confirm": new})  # fmt: skip
+    else:
+        auth.post_form("/account/reset", {"email": ROLE_USERS["officer"][0]})
+        auth.post_form(link_in(last_mail()), {"password": new, "password_confirm": new})
+    assert client.get(url, headers=bearer(secret)).status_code == 401
+    event = db.session.scalar(select(AuditEvent).filter_by(action="api_token.revoked"))
+    assert event.details["reason"] == "new password"

@@ -2,9 +2,10 @@
 request that carries one (Authorization: Bearer ...).
 
 A token is shown once; only its HMAC-SHA256 under a key derived from SECRET_KEY is stored, so a
-copy of the database opens nothing. Every use re-checks the account: a revoked or expired
-token, or a deactivated account, opens nothing; a scope the user's roles no longer allow (an
-officer whose vetting lapsed, a partner who left the organisation) is dropped at that moment.
+copy of the database opens nothing. A new password revokes every token of the account. Every
+use re-checks the account: a revoked or expired token, or a deactivated account, opens nothing;
+a scope the user's roles no longer allow (an officer whose vetting lapsed, a partner who left
+the organisation) is dropped at that moment.
 
 A token request acts as a TokenPrincipal: the user, seen through the token's scopes, so the
 predicates of casebank/auth/permissions.py apply to it unchanged.
@@ -17,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app, g, request
 from flask_babel import gettext, lazy_gettext
+from flask_security import password_changed, password_reset
 from limits import parse
 from sqlalchemy import select
 from werkzeug.datastructures import WWWAuthenticate
@@ -123,6 +125,32 @@ def tokens_of(user):
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     )
     return list(db.session.scalars(query))
+
+
+def revoke_tokens_of(user, reason):
+    """Revoke every live token of the user; returns how many. A new password (changed, or reset
+    through the mailed link) revokes them: whoever knew the old one may have made a token."""
+    live = tokens_of(user)
+    now = utc_now()
+    for token in live:
+        token.revoked_at = now
+        audit_request("api_token.revoked", target=token, actor=user, name=token.name,
+                      reason=reason)  # fmt: skip
+    db.session.flush()
+    if live:
+        log.info("%s API tokens of user %s revoked: %s", len(live), user.id, reason)
+    return len(live)
+
+
+def revoke_on_new_password(sender, user, **extra):
+    """password_changed / password_reset signal receiver."""
+    revoke_tokens_of(user, "new password")
+
+
+def register_tokens(app):
+    app.before_request(authenticate_api_request)  # an API token, before the access rules
+    password_changed.connect(revoke_on_new_password, app, weak=False)
+    password_reset.connect(revoke_on_new_password, app, weak=False)
 
 
 def revoke_token(user, token_id):
