@@ -90,8 +90,9 @@ def create_token(user, name, scopes, expires_on, today=None, actor=None):
         errors["scopes"] = [gettext("Choose at least one scope.")]
     elif any(scope not in allowed for scope in scopes):
         errors["scopes"] = [
-            f"Your account may give a token these scopes only: {', '.join(allowed)}."
-        ]
+            gettext("Your account may give a token these scopes only: %(scopes)s.",
+                    scopes=", ".join(allowed))
+        ]  # fmt: skip
     latest = today + timedelta(days=LONGEST_LIFETIME_DAYS)
     if not isinstance(expires_on, date) or not today < expires_on <= latest:
         errors["expires_on"] = [
