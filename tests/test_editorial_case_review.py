@@ -5,13 +5,12 @@ and restoring a revision."""
 
 from datetime import datetime
 
-from sqlalchemy import event
-
 from casebank.mail import outbox_messages
 from casebank.models import CaseStudy
 from tests.auth_actions import AuthActions
 from tests.case_pages_helpers import form_fields, post_from
 from tests.factories import join_partner, make_case, role_user
+from tests.query_counts import count_queries
 
 
 def review(case):
@@ -183,21 +182,6 @@ def test_the_age_filter_keeps_cases_untouched_for_long(auth, client, db):
     auth.login("editor")
     html = client.get("/editorial/cases?older_than=30").get_data(as_text=True)
     assert old.reference in html and fresh.reference not in html
-
-
-def count_queries(db, fetch):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        fetch()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def test_the_queue_and_the_partner_list_load_in_a_bounded_number_of_queries(auth, client, db):

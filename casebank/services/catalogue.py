@@ -10,7 +10,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import distinct, extract, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from casebank import codes, i18n
 from casebank.extensions import db
@@ -22,6 +23,11 @@ from casebank.models.vocab import AccessLevel, DetectionMethod, ProsecutionStatu
 def visible_cases(officer=False):
     query = select(CaseStudy).where(CaseStudy.status == WorkflowStatus.PUBLISHED)
     return query if officer else query.where(CaseStudy.access_level == AccessLevel.PUBLIC)
+
+
+def with_cards(query):
+    """What a case card shows beyond the row itself, loaded in one more query per page."""
+    return query.options(selectinload(CaseStudy.conventions))
 
 
 def public_cases():
@@ -131,7 +137,7 @@ def list_cases(filters, page, per_page, officer=False, references=None):
     )
     if references is not None:
         query = query.where(CaseStudy.reference.in_(sorted(references)))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return db.paginate(with_cards(query), page=page, per_page=per_page, error_out=False)
 
 
 def get_case(reference, officer=False):
@@ -140,7 +146,7 @@ def get_case(reference, officer=False):
 
 def latest_public_cases(limit=6):
     query = public_cases().order_by(CaseStudy.published_at.desc(), CaseStudy.reference.desc())
-    return list(db.session.scalars(query.limit(limit)))
+    return list(db.session.scalars(with_cards(query).limit(limit)))
 
 
 def count_cases(officer=False):
@@ -172,8 +178,9 @@ def countries(officer=False):
 
 
 def years(officer=False):
-    dates = db.session.scalars(visible_cases(officer).with_only_columns(CaseStudy.seizure_date))
-    return sorted({d.year for d in dates}, reverse=True)
+    year = extract("year", CaseStudy.seizure_date)
+    found = db.session.scalars(visible_cases(officer).with_only_columns(distinct(year)))
+    return sorted((int(y) for y in found), reverse=True)
 
 
 def all_conventions():
