@@ -1,6 +1,7 @@
 """Error answers: a friendly HTML page, or JSON for machine clients (/healthz; /api/ answers
 RFC 9457 problem details, casebank/api/problems.py).
-A database that stays busy (locked by another writer, unreachable) answers 503, not 500."""
+A database that stays busy (locked by another writer, unreachable), or a session store (Redis)
+that does not answer, answers 503, not 500."""
 
 import logging
 import sqlite3
@@ -9,6 +10,8 @@ from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeout
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import (
@@ -102,9 +105,9 @@ RETRY_AFTER_SECONDS = 5
 
 
 def database_is_busy(error):
-    """Locked by another writer past the busy timeout, or the server unreachable or overloaded:
-    worth trying again in a moment."""
-    if isinstance(error, PoolTimeout):
+    """Locked by another writer past the busy timeout, or the server unreachable or overloaded
+    (the database, or Redis where sessions live): worth trying again in a moment."""
+    if isinstance(error, PoolTimeout | RedisConnectionError | RedisTimeout):
         return True
     if not isinstance(error, OperationalError):
         return False
@@ -177,5 +180,7 @@ def register_errorhandlers(app):
     app.register_error_handler(InternalServerError, server_error)
     app.register_error_handler(OperationalError, database_busy)
     app.register_error_handler(PoolTimeout, database_busy)
+    app.register_error_handler(RedisConnectionError, database_busy)
+    app.register_error_handler(RedisTimeout, database_busy)
     app.register_error_handler(DataError, value_refused)
     app.register_error_handler(Exception, unexpected)

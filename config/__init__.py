@@ -73,6 +73,10 @@ class BaseConfig:
         self.PROXY_COUNT = int(env.get("CASEBANK_PROXY_COUNT", "0"))
         # Rate limits are per process in memory unless Redis is configured (then shared).
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Redis down: each process counts alone in memory until Redis answers again (the
+        # account-wide lockout lives in the database and still holds; README "Faults").
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
         self.MAIL_SENDER = env.get("CASEBANK_MAIL_SENDER", "casebank <no-reply@casebank.invalid>")
         self.SMTP_HOST = env.get("CASEBANK_SMTP_HOST")
         self.SMTP_PORT = int(env.get("CASEBANK_SMTP_PORT", "587"))

@@ -6,11 +6,19 @@ Flask-Limiter keeps counts in memory by default and in Redis when CASEBANK_REDIS
 (required with several workers, or each worker counts alone).
 """
 
+import logging
+
 from flask import request, session
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
 from casebank.client_address import current_client
 from casebank.extensions import limiter
 
+log = logging.getLogger(__name__)
+# Counts of hand-checked limits while Redis does not answer (per process, like the extension's).
+fallback = MovingWindowRateLimiter(MemoryStorage())
 PER_ADDRESS = "20 per minute;200 per hour"
 PER_ACCOUNT_AND_ADDRESS = "10 per minute;50 per hour"
 
@@ -26,3 +34,13 @@ def limit_security_views(app):
     security_views = app.blueprints["security"]
     limiter.limit(PER_ADDRESS, methods=["POST"])(security_views)
     limiter.limit(PER_ACCOUNT_AND_ADDRESS, methods=["POST"], key_func=account_key)(security_views)
+
+
+def hit(limit, *identifiers):
+    """Count one event against a limit checked by hand; False past it. Redis down: counted in
+    this process's memory (where Flask-Limiter's own limits fall back too)."""
+    try:
+        return limiter.limiter.hit(limit, *identifiers)
+    except RedisError:
+        log.warning("rate-limit storage unreachable: %s counted in this process", identifiers[0])
+        return fallback.hit(limit, *identifiers)

@@ -14,6 +14,7 @@ from flask import current_app, request
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import delete
 from sqlalchemy.exc import OperationalError
 
@@ -22,6 +23,7 @@ from casebank.models import StoredSession
 from casebank.models.case_study import utc_now
 
 log = logging.getLogger(__name__)
+STORE_DOWN = "casebank.session_store_down"  # request.environ key: why no session was read
 
 
 class ShortLivedWithoutLogin:
@@ -37,7 +39,40 @@ class ShortLivedWithoutLogin:
 
 
 class RedisSessions(ShortLivedWithoutLogin, RedisSessionInterface):
-    """Redis expires each key itself, at its lifetime."""
+    """Redis expires each key itself, at its lifetime.
+
+    Redis down: a request that reads a session gets a null session and answers the busy page
+    (503, refuse_without_session_store); a response whose session cannot be stored becomes that
+    page too (the visitor would otherwise be told "logged in" and find themselves logged out).
+    Pages that need no session are served as usual."""
+
+    def open_session(self, app, request):
+        try:
+            return super().open_session(app, request)
+        except RedisError as error:
+            request.environ[STORE_DOWN] = error
+            return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        if session is None or response.status_code == 503:
+            return  # opening the session failed, or the request already said busy
+        try:
+            super().save_session(app, session, response)
+        except RedisError:
+            from casebank.errors import busy
+
+            body, status, headers = busy()
+            response.set_data(body if isinstance(body, str | bytes) else body.get_data())
+            response.status_code = status
+            response.headers.update(headers)
+            response.headers.pop("Set-Cookie", None)
+
+
+def refuse_without_session_store():
+    """before_request: the session could not be read; the error handlers answer 503."""
+    error = request.environ.get(STORE_DOWN)
+    if error is not None:
+        raise error
 
 
 class DatabaseStorage(ServerSideSessionInterface):
@@ -107,6 +142,7 @@ def session_interface(app):
         "sid_length": app.config["SESSION_ID_LENGTH"],
     }
     if app.config["REDIS_URL"]:
-        client = Redis.from_url(app.config["REDIS_URL"])
+        # Short timeouts: Redis down must answer the busy page at once, not hang the worker.
+        client = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=2)
         return RedisSessions(client=client, **options)
     return DatabaseSessionInterface(**options)

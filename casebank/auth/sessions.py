@@ -185,9 +185,10 @@ def purge_ended():
 
 
 def register_sessions(app):
-    from casebank.auth.session_store import session_interface
+    from casebank.auth.session_store import refuse_without_session_store, session_interface
 
     app.session_interface = session_interface(app)
+    app.before_request(refuse_without_session_store)
     app.before_request(enforce_live_session)
     user_authenticated.connect(start_session, app, weak=False)
     user_logged_out.connect(forget_session, app, weak=False)

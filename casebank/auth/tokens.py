@@ -24,11 +24,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
-from casebank.auth import permissions
+from casebank.auth import permissions, rate_limits
 from casebank.auth.audit_trail import audit_request
 from casebank.auth.security import derived_secret
 from casebank.client_address import current_client
-from casebank.extensions import db, limiter
+from casebank.extensions import db
 from casebank.models import ApiToken
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import RoleName
@@ -251,7 +251,7 @@ def authenticate_api_request():
     if principal is None:
         log.warning("API request %s %s with a token that opens nothing", request.method,
                     request.path)  # fmt: skip
-        if not limiter.limiter.hit(FAILURES_PER_CLIENT, "api-token-failure", current_client()):
+        if not rate_limits.hit(FAILURES_PER_CLIENT, "api-token-failure", current_client()):
             raise TooManyRequests("Too many wrong tokens from this address; wait a minute.")
         raise unauthorized("The token is not valid: unknown, revoked or expired.")
     g.api_principal = principal
