@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from casebank import search
+from casebank import mail, search
 from casebank.auth import tokens as api_tokens
 from casebank.auth.sessions import purge_ended
 from casebank.extensions import db
@@ -248,6 +248,15 @@ def remind_expiring_command():
     """E-mail officers whose restricted access ends within the reminder window."""
     reminded = committed(accounts.send_expiry_reminders)
     click.echo(f"Reminded {len(reminded)} officer(s).")
+
+
+@casebank.command("send-mail")
+def send_mail_command():
+    """Send the mails an SMTP failure left queued (cron, every few minutes)."""
+    sent, queued = mail.send_queued()
+    click.echo(f"{sent} queued mails sent; {queued} still queued.")
+    if queued:
+        raise SystemExit(1)  # cron mails its owner: the SMTP server still refuses
 
 
 @casebank.command("purge-sessions")

@@ -82,6 +82,9 @@ class BaseConfig:
         self.SMTP_PORT = int(env.get("CASEBANK_SMTP_PORT", "587"))
         self.SMTP_USER = env.get("CASEBANK_SMTP_USER")
         self.SMTP_PASSWORD = env.get("CASEBANK_SMTP_PASSWORD")
+        # STARTTLS unless told otherwise (a relay on the same host may offer none).
+        self.SMTP_STARTTLS = env.get("CASEBANK_SMTP_STARTTLS", "true").lower() != "false"
+        self.SMTP_TIMEOUT = int(env.get("CASEBANK_SMTP_TIMEOUT", "10"))
         self.RESTRICTED_ACCESS_DAYS = int(env.get("CASEBANK_RESTRICTED_ACCESS_DAYS", "365"))
         self.ACCESS_REMINDER_DAYS = int(env.get("CASEBANK_ACCESS_REMINDER_DAYS", "30"))
         # Uploads: the service refuses files over the cap with a message; Werkzeug refuses
