@@ -344,13 +344,17 @@ def check_index_command(no_repair):
     """Compare the search indexes with the database and repair what differs (an index that
     cannot be opened is rebuilt)."""
     status = search.index_status()
+    if status["status"] != "ok" and no_repair:
+        click.echo(f"Search index {status['status']}; run without --no-repair to rebuild it.")
+        raise SystemExit(1)
     if status["status"] != "ok":
         click.echo(f"Search index {status['status']}; rebuilding it.")
         result = search.rebuild(iterate_with(progress_bar))
         click.echo(f"Search index rebuilt: {entries_text(result)}.")
         return
     report = search.check_index(repair=not no_repair)
-    click.echo(f"Queued changes applied: {report['queued'] or 0}.")
+    done = "applied" if report["applied"] else "waiting (not applied)"
+    click.echo(f"Queued changes {done}: {report['queued'] or 0}.")
     for audience in ("public", "restricted"):
         counts = report[audience]
         click.echo(

@@ -53,6 +53,8 @@ class BaseConfig:
     # A session's last_seen_at is written at most this often (idle timeouts are in minutes).
     SESSION_SEEN_INTERVAL = timedelta(minutes=1)
     RATELIMIT_HEADERS_ENABLED = True
+    # A missing or unreadable search index rebuilds itself in the background (search/healing.py).
+    SEARCH_SELF_HEAL = True
     # A moving window: a fixed one lets an attacker spend two budgets across a minute boundary.
     RATELIMIT_STRATEGY = "moving-window"
 
@@ -129,6 +131,10 @@ class TestingConfig(DevelopmentConfig):
         "argon2__rounds": 1,
         "argon2__parallelism": 1,
     }
+
+    # The suite's index is built and broken by its fixtures; a background rebuild would race
+    # them (tests/test_fault_index.py turns healing on for an app of its own).
+    SEARCH_SELF_HEAL = False
 
     def database_url(self, env):
         url = env.get("CASEBANK_TEST_DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'test.db'}"

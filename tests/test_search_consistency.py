@@ -108,6 +108,23 @@ def test_check_index_reports_and_repairs_drift(search_index):
     assert check_index(repair=False)[PUBLIC] == {"missing": 0, "extra": 0, "stale": 0}
 
 
+def test_check_index_without_repair_changes_nothing(search_index, runner):
+    """--no-repair reports: queued changes stay queued, drift stays, a missing index stays."""
+    case = db.session.scalar(select(CaseStudy).filter_by(reference="CB-2019-001"))
+    with search_index.writers() as writers:
+        writers[PUBLIC].delete_by_term("key", case_key(case.id))
+    db.session.add(IndexOutbox(case_study_id=case.id))
+    db.session.flush()
+    report = check_index(repair=False)
+    assert report["queued"] >= 1 and not report["applied"]
+    assert report[PUBLIC]["missing"] == 1
+    assert queued() >= 1 and "CB-2019-001" not in found("pangolin")
+    result = runner.invoke(args=["casebank", "check-index", "--no-repair"])
+    assert "waiting (not applied)" in result.output and queued() >= 1
+    check_index()  # the suite's index outlives this test's transaction: put the case back
+    assert found("pangolin")[0] == "CB-2019-001"
+
+
 def test_index_cases_brings_one_case_in_line_now():
     case = make_case(narrative=f"The {WORD} case.")
     db.session.flush()

@@ -12,6 +12,7 @@ import logging
 
 from casebank.auth import permissions
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchUnavailable
+from casebank.search.healing import heal
 from casebank.search.links import url_of
 from casebank.search.outbox import (
     apply_outbox,
@@ -83,8 +84,23 @@ def search_for(user, request):
     audience = audience_of(user)
     if audience == RESTRICTED:
         record_restricted_search(user, request)
-    searcher = search_indexes().searcher(audience)
-    return run_search(searcher, request, audience)
+    return reading(audience, lambda searcher: run_search(searcher, request, audience))
+
+
+def reading(audience, read):
+    """read(searcher) on the live index; an index that is missing or fails while read (a
+    deleted directory, a corrupt segment) raises SearchUnavailable and starts healing."""
+    try:
+        return read(search_indexes().searcher(audience))
+    except BadQuery:
+        raise
+    except SearchUnavailable as error:
+        heal(str(error))
+        raise
+    except Exception as error:
+        log.exception("the %s search index failed while read", audience)
+        heal(type(error).__name__)
+        raise SearchUnavailable("the search index cannot be read") from error
 
 
 def case_references_matching(user, text):
@@ -95,7 +111,7 @@ def case_references_matching(user, text):
     audience = audience_of(user)
     if audience == RESTRICTED:
         record_restricted_search(user, request)
-    return matching_references(search_indexes().searcher(audience), request)
+    return reading(audience, lambda searcher: matching_references(searcher, request))
 
 
 def similar_cases(case_id, top=5):
@@ -103,10 +119,9 @@ def similar_cases(case_id, top=5):
     from casebank.search.entries import case_key
 
     try:
-        searcher = search_indexes().searcher(PUBLIC)
+        return reading(PUBLIC, lambda searcher: more_like(searcher, case_key(case_id), top))
     except SearchUnavailable:
         return []
-    return more_like(searcher, case_key(case_id), top)
 
 
 def index_case(case):

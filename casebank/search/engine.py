@@ -144,6 +144,7 @@ class SearchIndexes:
 
     def rebuild_running(self):
         """Whether a rebuild, in this process or another, holds the rebuild lock."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)  # deleted under us: nobody holds it
         lock = FileLock(str(self.index_dir / "REBUILD_LOCK"))
         if lock.acquire(blocking=False):
             lock.release()

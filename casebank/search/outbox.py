@@ -295,9 +295,15 @@ def indexed_state(indexes, audience):
 
 
 def check_index(repair=True, keep_rows=None):
-    """Compare both indexes with the database; with repair, fix what differs."""
+    """Compare both indexes with the database; with repair, apply the queued changes first and
+    fix what differs; without, change nothing (queued: rows waiting, not applied)."""
     indexes = search_indexes()
-    report = {"queued": apply_outbox(keep_rows=keep_rows)}
+    if repair:
+        report = {"queued": apply_outbox(keep_rows=keep_rows), "applied": True}
+    else:
+        with search_session() as session:
+            waiting = session.scalar(select(func.count()).select_from(IndexOutbox))
+        report = {"queued": waiting, "applied": False}
     drifted = set()
     with search_session() as session:
         for audience in (PUBLIC, RESTRICTED):

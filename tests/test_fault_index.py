@@ -1,0 +1,86 @@
+"""The search index's faults: deleted, a corrupt segment, a full disk. Database writes still
+succeed, search says it is unavailable instead of failing, and the index rebuilds itself."""
+
+import errno
+import shutil
+
+import pytest
+
+from casebank import create_app
+from casebank.extensions import db
+from casebank.search import rebuild, search_indexes
+from casebank.search.engine import SearchIndexes
+
+pytestmark = pytest.mark.no_db
+UNAVAILABLE = "Search is not available right now"
+
+
+@pytest.fixture
+def own_index(app, tmp_path):
+    """An app on the suite's database with an index of its own, which these tests break."""
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    settings = {"INDEX_DIR": tmp_path / "index", "PROPAGATE_EXCEPTIONS": False,
+                "SEARCH_SELF_HEAL": True, "SQLALCHEMY_DATABASE_URI": database}  # fmt: skip
+    faulty = create_app("testing", settings)
+    with faulty.app_context():
+        rebuild()
+    yield faulty
+    search_indexes(faulty).close()
+    with faulty.app_context():
+        db.engine.dispose()
+
+
+def search_page(app, words="ivory"):
+    response = app.test_client().get(f"/search?q={words}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def healed(app):
+    indexes = search_indexes(app)
+    indexes.healing_thread.join(timeout=120)
+    return not indexes.healing_thread.is_alive()
+
+
+def test_a_deleted_index_says_unavailable_and_rebuilds_itself(own_index):
+    assert "result" in search_page(own_index) and UNAVAILABLE not in search_page(own_index)
+    shutil.rmtree(own_index.config["INDEX_DIR"])
+    assert UNAVAILABLE in search_page(own_index)
+    assert healed(own_index)
+    page = search_page(own_index)
+    assert UNAVAILABLE not in page and "ivory" in page.lower()
+
+
+# Whoosh leaves a corrupt segment's file open when opening it fails; it closes when collected.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_corrupt_segment_says_unavailable_and_rebuilds_itself(own_index):
+    generation = search_indexes(own_index).current_generation()
+    for segment in (generation / "public").glob("*.seg"):
+        data = bytearray(segment.read_bytes())
+        data[len(data) // 4 :] = bytes(len(data) - len(data) // 4)  # zeros from a quarter on
+        segment.write_bytes(bytes(data))
+    search_indexes(own_index).close()  # no searcher opened before the damage stays cached
+    assert UNAVAILABLE in search_page(own_index)
+    assert healed(own_index)
+    assert UNAVAILABLE not in search_page(own_index)
+
+
+def test_a_full_disk_loses_no_save_and_the_change_waits_in_the_outbox(own_index, monkeypatch):
+    from casebank.models import CaseStudy, IndexOutbox
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(SearchIndexes, "writers", disk_full)
+    with own_index.app_context(), own_index.test_request_context():
+        case = db.session.scalar(db.select(CaseStudy).filter_by(status="published").limit(1))
+        before = case.title
+        case.title = before + " (updated)"
+        db.session.commit()  # the index update fails after the commit, quietly
+        db.session.expire_all()
+        assert db.session.get(CaseStudy, case.id).title == before + " (updated)"
+        assert db.session.scalar(db.select(IndexOutbox).filter_by(case_study_id=case.id))
+        monkeypatch.undo()
+        case.title = before
+        db.session.commit()  # the next commit applies every queued row
+        assert not db.session.scalar(db.select(IndexOutbox).filter_by(case_study_id=case.id))
