@@ -55,6 +55,12 @@ class BaseConfig:
     RATELIMIT_HEADERS_ENABLED = True
     # A missing or unreadable search index rebuilds itself in the background (search/healing.py).
     SEARCH_SELF_HEAL = True
+    # The change feed (search/feed.py): a search looks for other hosts' changes at most this
+    # often; feed rows every host has applied are pruned at most this often; a host not seen
+    # for FEED_HOST_TIMEOUT no longer holds rows back (it rebuilds its index when it returns).
+    FEED_POLL_SECONDS = 1.0
+    FEED_PRUNE_EVERY = 60.0
+    FEED_HOST_TIMEOUT = timedelta(days=7)
     # A moving window: a fixed one lets an attacker spend two budgets across a minute boundary.
     RATELIMIT_STRATEGY = "moving-window"
 
@@ -67,6 +73,8 @@ class BaseConfig:
         self.INDEX_DIR = self.DATA_DIR / "index"
         self.FILE_STORE_DIR = self.DATA_DIR / "files"
         self.REDIS_URL = env.get("CASEBANK_REDIS_URL")
+        # This host's name in the change feed (default: the machine's name and the index path).
+        self.HOST_ID = env.get("CASEBANK_HOST_ID")
         self.LOG_LEVEL = env.get("CASEBANK_LOG_LEVEL", "INFO").upper()
         if self.LOG_LEVEL not in LOG_LEVELS:
             raise ConfigError(f"CASEBANK_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
@@ -135,6 +143,10 @@ class TestingConfig(DevelopmentConfig):
     # The suite's index is built and broken by its fixtures; a background rebuild would race
     # them (tests/test_fault_index.py turns healing on for an app of its own).
     SEARCH_SELF_HEAL = False
+    # The suite's tests share one connection, where a search would see (and apply) rows that
+    # are flushed but not committed; in production another connection never sees them. The
+    # tests of several hosts turn polling on for apps of their own.
+    FEED_POLL_SECONDS = None
 
     def database_url(self, env):
         url = env.get("CASEBANK_TEST_DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'test.db'}"

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, Document, IndexOutbox
-from casebank.search import check_index, index_cases, outbox, rebuild
+from casebank.search import check_index, feed, index_cases, outbox, rebuild
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
 from casebank.search.entries import case_key
 from casebank.services.reference_data import load_reference
@@ -21,11 +21,15 @@ def found(word, user=None):
 
 
 def queued():
-    return db.session.scalar(select(func.count()).select_from(IndexOutbox))
+    """Feed rows this host's index has not applied."""
+    return feed.backlog(db.session, feed.host_id())
 
 
 def queued_cases():
-    return set(db.session.scalars(select(IndexOutbox.case_study_id)))
+    position = feed.position_of(db.session, feed.host_id())
+    return set(
+        db.session.scalars(select(IndexOutbox.case_study_id).where(IndexOutbox.position > position))
+    )
 
 
 def test_a_new_case_is_searchable_after_commit():
@@ -214,15 +218,15 @@ def test_loading_unchanged_reference_data_queues_nothing():
 
 
 def test_a_change_committed_while_a_rebuild_runs_reaches_the_new_generation(monkeypatch):
-    """The change leaves updated_at alone (a risk indicator's items), so only the outbox can
-    carry it over: its row is kept while the rebuild runs, then applied to the new index."""
+    """The change leaves updated_at alone (a risk indicator's items), so only the feed can
+    carry it over: the rebuild catches up from the feed's head as it was before it read."""
     risk = db.session.scalar(select(Document).filter_by(kind="risk_indicator"))
     build = outbox.write_generation
 
     def edit_meanwhile(*args):  # the database was read; the new index is not written yet
         risk.risk_indicator.indicators = [{"category": "routing", "indicator": f"Via {WORD}."}]
         db.session.commit()
-        assert found(WORD, Officer()) != [] and queued() == 1  # live index updated, row kept
+        assert found(WORD, Officer()) != [] and queued() == 0  # the live index has it
         build(*args)
 
     monkeypatch.setattr(outbox, "write_generation", edit_meanwhile)

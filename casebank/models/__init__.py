@@ -11,7 +11,7 @@ from casebank.models.document import (
     risk_indicator_conventions,
     risk_indicator_hs_codes,
 )
-from casebank.models.index_outbox import IndexOutbox
+from casebank.models.index_outbox import IndexOutbox, IndexPosition
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
 from casebank.models.user import AccessRequest, LoginThrottle, Role, RoleName, User, roles_users
@@ -39,6 +39,7 @@ __all__ = [
     "Convention",
     "HSCode",
     "IndexOutbox",
+    "IndexPosition",
     "Partner",
     "case_study_conventions",
     "case_study_hs_codes",

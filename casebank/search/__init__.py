@@ -16,6 +16,7 @@ from casebank.search.healing import heal
 from casebank.search.links import url_of
 from casebank.search.outbox import (
     apply_outbox,
+    catch_up_if_due,
     check_index,
     rebuild,
     search_indexes,
@@ -90,6 +91,7 @@ def search_for(user, request):
 def reading(audience, read):
     """read(searcher) on the live index; an index that is missing or fails while read (a
     deleted directory, a corrupt segment) raises SearchUnavailable and starts healing."""
+    catch_up_if_due()
     try:
         return read(search_indexes().searcher(audience))
     except BadQuery:

@@ -1,11 +1,13 @@
-"""Keeping the search indexes in step with the database, through the index_outbox table.
+"""Keeping this host's search indexes in step with the database, through the change feed
+(the index_outbox table; search/feed.py).
 
 Every flush that creates, changes or deletes a case study or a document (or a document's risk
-indicators) adds outbox rows in the same transaction. After the commit, the rows are applied:
-under both index write locks, their current state is read and written to the indexes, then
-the rows are deleted. Reading the state
-under the lock makes the last writer write the newest state; a failure (a lock held too long,
-a full disk) leaves the rows for the next commit or `flask casebank check-index`.
+indicators) adds feed rows in the same transaction. After the commit, and before a search at
+most every FEED_POLL_SECONDS, the rows past this host's position are applied: under both index
+write locks, the current state of what they name is read and written to the indexes, then the
+host's position moves on. Reading the state under the lock makes the last writer write the
+newest state; a failure (a lock held too long, a full disk) leaves the position where it was,
+for the next commit, search or `flask casebank check-index`.
 """
 
 import logging
@@ -13,12 +15,21 @@ import multiprocessing
 from itertools import islice
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, func, insert, literal, select
+from sqlalchemy import event, insert, literal, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from casebank.extensions import db
-from casebank.models import CaseStudy, Convention, Document, HSCode, IndexOutbox, RiskIndicator
+from casebank.models import (
+    CaseStudy,
+    Convention,
+    Document,
+    HSCode,
+    IndexOutbox,
+    IndexPosition,
+    RiskIndicator,
+)
 from casebank.models.case_study import utc_now
+from casebank.search import feed
 from casebank.search.engine import AUDIENCES, PUBLIC, RESTRICTED, SearchIndexes, cancel_quietly
 from casebank.search.entries import (
     ReferenceNames,
@@ -94,45 +105,42 @@ def forget_after_rollback(session):
 
 
 # A request applies at most this many batches after its commit, so a change that queues every
-# entry (a renamed convention) does not hold it for minutes: later commits, the CLI (which
-# drains the outbox after its commits) or `flask casebank check-index` do the rest.
+# entry (a renamed convention) does not hold it for minutes: later commits, searches (which
+# catch up with the feed), the CLI or `flask casebank check-index` do the rest.
 ROUNDS_AFTER_COMMIT = 2
 
 
 def apply_outbox_quietly():
-    """Apply the outbox; never raise: the database write stands whatever the index does."""
+    """Apply the feed; never raise: the database write stands whatever the index does."""
     try:
         return apply_outbox(max_rounds=ROUNDS_AFTER_COMMIT)
-    except Exception:  # noqa: BLE001 - logged; the rows stay queued and are retried
-        log.warning("search index not updated; the changes stay queued", exc_info=True)
+    except feed.FellBehind as behind:
+        from casebank.search.healing import heal
+
+        heal(str(behind))
+        return None
+    except Exception:  # noqa: BLE001 - logged; the rows stay in the feed and are retried
+        log.warning("search index not updated; the changes stay in the feed", exc_info=True)
         return None
 
 
-def apply_outbox(max_rounds=50, keep_rows=None):
-    """Apply queued changes to both indexes; returns how many outbox rows were applied.
+def apply_outbox(max_rounds=50):
+    """Apply the feed's rows after this host's position to its indexes; returns how many.
 
-    While a rebuild runs, the rows are applied to the live generation and kept (keep_rows None
-    means: keep them then): the generation being built may have read the database before the
-    change, and the rebuild's catch-up applies them to it after the swap. Its check by
-    updated_at alone would miss changes that leave updated_at alone (a risk indicator's items,
-    a case's codes, a renamed convention)."""
+    Raises feed.FellBehind when rows this host needed were pruned (its index must be rebuilt).
+    Rows stay in the feed for the other hosts; pruning removes them once all have passed."""
     indexes = search_indexes()
     if indexes.current_generation() is None:  # not built yet: `reindex` will read everything
         return 0
-    keep = indexes.rebuild_running() if keep_rows is None else keep_rows
-    applied, after = 0, 0
-    pending = select(IndexOutbox.id, IndexOutbox.case_study_id, IndexOutbox.document_id)
+    host, applied = feed.host_id(), 0
     with search_session() as session:
+        feed.stamp(session)
+        session.commit()
         for _ in range(max_rounds):
-            later = IndexOutbox.id > after
-            if not session.scalar(select(func.count()).select_from(IndexOutbox).where(later)):
-                break
             try:
                 with indexes.writers() as writers:
                     session.rollback()  # read what was committed before we held the locks
-                    rows = session.execute(
-                        pending.where(later).order_by(IndexOutbox.id).limit(BATCH)
-                    ).all()
+                    rows = feed.rows_after(session, feed.position_of(session, host), BATCH)
                     if not rows:
                         raise NothingToWrite
                     cases = sorted({r.case_study_id for r in rows} - {None})
@@ -140,13 +148,36 @@ def apply_outbox(max_rounds=50, keep_rows=None):
                     write_entries(session, writers, cases, documents)
             except NothingToWrite:
                 break
-            after = rows[-1].id
-            if not keep:  # the index is committed; now the rows may go (else: re-applied)
-                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_([r.id for r in rows])))
+            # The index is committed; a worker that reads the old position meanwhile writes the
+            # same current state again, which is harmless.
+            feed.set_position(session, host, rows[-1].position)
             session.commit()
             applied += len(rows)
+        prune_now_and_then(session)
     indexes.merge_later()
     return applied
+
+
+def prune_now_and_then(session):
+    indexes = search_indexes()
+    poll = getattr(indexes, "prune_poll", None) or feed.Poll(current_app.config["FEED_PRUNE_EVERY"])
+    indexes.prune_poll = poll
+    if poll.due():
+        feed.prune(session, current_app.config["FEED_HOST_TIMEOUT"])
+        session.commit()
+
+
+def catch_up_if_due():
+    """Before a search: apply what other hosts committed, at most every FEED_POLL_SECONDS per
+    process (a change saved on another host is searchable here within that time)."""
+    interval = current_app.config["FEED_POLL_SECONDS"]
+    if not interval:
+        return
+    indexes = search_indexes()
+    poll = getattr(indexes, "feed_poll", None) or feed.Poll(interval)
+    indexes.feed_poll = poll
+    if poll.due():
+        apply_outbox_quietly()
 
 
 def batched(items, size):
@@ -212,6 +243,12 @@ def rebuild(progress=lambda items, label=None: items):
 
 def rebuild_generation(indexes, progress):
     generation = indexes.new_generation()
+    host = feed.host_id()
+    with search_session() as session:  # the feed's head before reading: catch up from there
+        feed.stamp(session)
+        start = feed.head(session)
+        feed.set_position(session, feed.rebuilding(host), start)  # prune keeps these rows
+        session.commit()
     entries = {audience: [] for audience in AUDIENCES}
     with search_session() as session:
         names = ReferenceNames.load(session)
@@ -232,8 +269,13 @@ def rebuild_generation(indexes, progress):
     else:
         with indexes.locked(live):  # nobody writes into the old generation while we swap
             indexes.swap(generation)
-    # Changes committed while we were building, the rows kept meanwhile included.
-    report = check_index(repair=True, keep_rows=False)
+    # Changes committed while we were building: from the head read before, whatever this
+    # host's other workers applied to the old generation meanwhile.
+    with search_session() as session:
+        feed.set_position(session, host, start)
+        session.delete(session.get(IndexPosition, feed.rebuilding(host)))
+        session.commit()
+    report = check_index(repair=True)
     indexes.remove_old_generations()
     return {"entries": {a: len(e) for a, e in entries.items()}, "generation": generation.name,
             "caught_up": report}  # fmt: skip
@@ -294,15 +336,15 @@ def indexed_state(indexes, audience):
         return {f["key"]: f.get("updated_at") for f in searcher.all_stored_fields()}
 
 
-def check_index(repair=True, keep_rows=None):
+def check_index(repair=True):
     """Compare both indexes with the database; with repair, apply the queued changes first and
     fix what differs; without, change nothing (queued: rows waiting, not applied)."""
     indexes = search_indexes()
     if repair:
-        report = {"queued": apply_outbox(keep_rows=keep_rows), "applied": True}
+        report = {"queued": apply_outbox(), "applied": True}
     else:
         with search_session() as session:
-            waiting = session.scalar(select(func.count()).select_from(IndexOutbox))
+            waiting = feed.backlog(session, feed.host_id())
         report = {"queued": waiting, "applied": False}
     drifted = set()
     with search_session() as session:
