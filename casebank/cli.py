@@ -17,6 +17,8 @@ from casebank.models import RoleName
 from casebank.models.encrypted import current_keyring
 from casebank.services import (
     accounts,
+    audit_heads,
+    backup,
     case_transfer,
     demo,
     demo_accounts,
@@ -25,7 +27,6 @@ from casebank.services import (
     reference_data,
 )
 from casebank.services import audit as audit_log
-from casebank.services import audit_heads, backup
 
 casebank = AppGroup("casebank", help="casebank data commands.")
 

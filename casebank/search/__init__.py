@@ -11,6 +11,7 @@ import hmac
 import logging
 
 from casebank.auth import permissions
+from casebank.metrics import timed_search
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchUnavailable
 from casebank.search.links import url_of
 from casebank.search.outbox import (
@@ -84,7 +85,8 @@ def search_for(user, request):
     if audience == RESTRICTED:
         record_restricted_search(user, request)
     searcher = search_indexes().searcher(audience)
-    return run_search(searcher, request, audience)
+    with timed_search(audience):
+        return run_search(searcher, request, audience)
 
 
 def case_references_matching(user, text):

@@ -370,10 +370,9 @@ def reset_sequences(connection):
         if len(keys) != 1 or not isinstance(keys[0].type, Integer):
             continue
         name = keys[0].name
-        connection.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence(:table, :column), "
-                f'COALESCE(MAX("{name}"), 0) + 1, false) FROM "{model_table.name}"'
-            ),
-            {"table": model_table.name, "column": name},
+        # Names from the models' metadata, never from input.
+        statement = (
+            f"SELECT setval(pg_get_serial_sequence(:table, :column), "  # noqa: S608
+            f'COALESCE(MAX("{name}"), 0) + 1, false) FROM "{model_table.name}"'
         )
+        connection.execute(text(statement), {"table": model_table.name, "column": name})
