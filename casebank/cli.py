@@ -315,6 +315,8 @@ def backup_command(directory):
         raise click.ClickException(str(refused)) from None
     rows = sum(t["rows"] for t in manifest["tables"].values())
     head = manifest["audit_head"]
+    details = {"directory": str(directory), "rows": rows, "audit_head": head["id"]}
+    committed(lambda: audit_log.record("backup.written", actor=audit_log.SYSTEM, details=details))
     click.echo(
         f"Backup written to {directory}: {rows} rows, {len(manifest['files'])} files, "
         f"schema {manifest['alembic_revision']}, audit head event {head['id']} {head['hash']}."
@@ -340,6 +342,8 @@ def restore_command(directory):
     if check.head_hash != (report.audit_head["hash"] or audit_log.GENESIS_HASH):
         raise click.ClickException("the restored audit chain's head is not the backup's")
     click.echo(f"audit chain intact: {check.count} events; last hash {check.head_hash}")
+    details = {"directory": str(directory), "rows": report.rows, "files": report.files}
+    committed(lambda: audit_log.record("backup.restored", actor=audit_log.SYSTEM, details=details))
 
 
 @audit.command("export")

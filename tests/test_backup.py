@@ -103,8 +103,9 @@ def test_round_trip_keeps_restricted_text_sealed_and_readable(pair):
     assert made.exit_code == 0, made.output
     manifest = json.loads((backup / "manifest.json").read_text())
     with context(source):
-        head = db.session.execute(select(AuditEvent).order_by(AuditEvent.id.desc())).scalar()
-        assert manifest["audit_head"] == {"id": head.id, "hash": head.hash}
+        last = select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        head_id, head_hash = db.session.execute(last).one()
+        assert manifest["audit_head"] == {"id": head_id, "hash": head_hash}
     assert manifest["tables"]["case_studies"]["rows"] == 2
     assert len(manifest["files"]) == 1
     stored = backup_bytes(backup)
@@ -128,6 +129,26 @@ def test_round_trip_keeps_restricted_text_sealed_and_readable(pair):
         db.session.commit()
     assert invoke(target, "audit", "verify").exit_code == 0
     assert row_count(target, CaseStudy) == 3
+    with context(target):  # the restore is in the restored trail, after the backup's head
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert actions[-1] == "backup.restored"
+        assert db.session.get(AuditEvent, head_id).hash == head_hash
+
+
+def test_a_manifest_pointing_outside_the_backup_is_refused(pair, tmp_path):
+    source, target, backup = pair
+    assert invoke(source, "backup", str(backup)).exit_code == 0
+    manifest = json.loads((backup / "manifest.json").read_text())
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x")
+    manifest["files"] = {str(outside): "0" * 64}
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    result = invoke(target, "restore", str(backup))
+    assert result.exit_code == 1 and "is missing" in result.output
+    del manifest["tables"]
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    result = invoke(target, "restore", str(backup))
+    assert result.exit_code == 1 and "fields missing" in result.output
 
 
 def test_a_damaged_backup_is_refused_and_changes_nothing(pair):

@@ -232,11 +232,16 @@ def check_backup(directory):
     is there; else BackupRefused naming the first damaged file."""
     directory = Path(directory)
     manifest = read_manifest(directory)
-    listed = {entry["path"]: entry["sha256"] for entry in manifest["tables"].values()}
-    listed.update(manifest["files"])
+    try:
+        listed = {entry["path"]: entry["sha256"] for entry in manifest["tables"].values()}
+        listed.update(manifest["files"])
+        manifest["alembic_revision"], manifest["audit_head"]["hash"]  # noqa: B018 - present?
+    except (KeyError, TypeError, AttributeError):
+        raise BackupRefused(f"{directory / MANIFEST} is damaged (fields missing)") from None
     for relative, expected in sorted(listed.items()):
         path = directory / relative
-        if ".." in Path(relative).parts or not path.is_file():
+        inside = not Path(relative).is_absolute() and ".." not in Path(relative).parts
+        if not inside or not path.is_file():
             raise BackupRefused(f"damaged backup: {relative} is missing")
         if sha256_of(path) != expected:
             raise BackupRefused(f"damaged backup: {relative} does not match its checksum")
