@@ -99,13 +99,17 @@ def row_count(app, model):
 
 def test_round_trip_keeps_restricted_text_sealed_and_readable(pair):
     source, target, backup = pair
+    last = select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    with context(source):
+        head_id, head_hash = db.session.execute(last).one()
     made = invoke(source, "backup", str(backup))
     assert made.exit_code == 0, made.output
     manifest = json.loads((backup / "manifest.json").read_text())
-    with context(source):
-        last = select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-        head_id, head_hash = db.session.execute(last).one()
-        assert manifest["audit_head"] == {"id": head_id, "hash": head_hash}
+    assert manifest["audit_head"] == {"id": head_id, "hash": head_hash}
+    with context(source):  # the backup itself is recorded after its snapshot
+        assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.id > head_id)) == (
+            "backup.written"
+        )
     assert manifest["tables"]["case_studies"]["rows"] == 2
     assert len(manifest["files"]) == 1
     stored = backup_bytes(backup)
@@ -130,8 +134,8 @@ def test_round_trip_keeps_restricted_text_sealed_and_readable(pair):
     assert invoke(target, "audit", "verify").exit_code == 0
     assert row_count(target, CaseStudy) == 3
     with context(target):  # the restore is in the restored trail, after the backup's head
-        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-        assert actions[-1] == "backup.restored"
+        after = select(AuditEvent.action).where(AuditEvent.id > head_id).order_by(AuditEvent.id)
+        assert db.session.scalars(after).first() == "backup.restored"
         assert db.session.get(AuditEvent, head_id).hash == head_hash
 
 
