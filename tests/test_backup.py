@@ -6,12 +6,10 @@ holds data are refused and nothing changes.
 Each test builds its own scratch databases (SQLite files or PostgreSQL schemas)."""
 
 import json
-from urllib.parse import quote
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from casebank import create_app
@@ -22,6 +20,7 @@ from casebank.search import search_for
 from casebank.search.querying import SearchRequest
 from casebank.services import accounts, documents
 from casebank.services.case_transfer import import_cases
+from tests.conftest import empty_database
 from tests.factories import case_record
 from tests.test_encryption_at_rest import (
     CANARY_FILE,
@@ -39,20 +38,7 @@ TARGET_SCHEMA = "casebank_restore_target"
 @pytest.fixture
 def target_url(app, tmp_path):
     """A second empty database of the suite's kind, for the restore."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'target.db'}"
-        return
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {TARGET_SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {TARGET_SCHEMA}"))
-    yield url.render_as_string(hide_password=False) + (
-        ("&" if url.query else "?") + "options=" + quote(f"-csearch_path={TARGET_SCHEMA}")
-    )
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {TARGET_SCHEMA} CASCADE"))
-    engine.dispose()
+    yield from empty_database(app, tmp_path, TARGET_SCHEMA)
 
 
 @pytest.fixture
