@@ -9,6 +9,7 @@ own access log (config/gunicorn.conf.py: JSON lines with the path atom, never th
 import json
 import logging
 import re
+import time
 
 from gunicorn.glogging import Logger
 
@@ -42,6 +43,10 @@ class JsonAccessLogger(Logger):
     """gunicorn's logger, whose access lines are JSON: each value is escaped as a JSON string
     before it is put into the format (config/gunicorn.conf.py), so a user agent with quotes or
     line breaks cannot break or forge a line."""
+
+    def now(self):
+        """UTC, ISO 8601, like the application log's lines."""
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

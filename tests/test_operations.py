@@ -216,6 +216,7 @@ def test_gunicorn_access_lines_are_json_even_with_quotes_in_a_header(monkeypatch
     line = config.access_log_format % atoms
     entry = json.loads(line)
     assert entry["status"] == "200" and entry["path"] == "/search"
+    assert entry["time"].endswith("Z") and "T" in entry["time"]
     assert entry["request_id"] == "abc123def456"
     assert entry["user_agent"] == environ["HTTP_USER_AGENT"]
     assert "pangolin" not in line
