@@ -2,7 +2,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    CASEBANK_ENV=production CASEBANK_DATA_DIR=/data
+    CASEBANK_ENV=production CASEBANK_DATA_DIR=/data \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/casebank-metrics GUNICORN_WORKERS=3
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
 COPY casebank ./casebank
@@ -16,4 +17,4 @@ RUN pip install -c requirements.lock babel && pybabel -q compile -d casebank/tra
 USER casebank
 EXPOSE 8000
 # Migrations run before the server starts, never create_all.
-CMD ["sh", "-c", "flask --app app db upgrade && flask --app app casebank load-reference && flask --app app casebank extract-text && flask --app app casebank reindex --if-missing && exec gunicorn -c config/gunicorn.py app:app"]
+CMD ["sh", "-c", "flask --app app db upgrade && flask --app app casebank load-reference && flask --app app casebank extract-text && flask --app app casebank reindex --if-missing && exec gunicorn -c config/gunicorn.conf.py app:app"]

@@ -20,6 +20,7 @@ def create_app(config_name=None, overrides=None):
     app.config.update(overrides or {})
     app.config["DATA_DIR"].mkdir(parents=True, exist_ok=True)
     register_logging(app)
+    register_metrics(app)
     register_converters(app)  # before any route is added: they bind their converters then
     install_werkzeug_filter()  # the development server's access log: paths without queries
     register_extensions(app)
@@ -33,6 +34,12 @@ def create_app(config_name=None, overrides=None):
 
 def register_logging(app):
     from casebank.app_logging import register_logging as register
+
+    register(app)
+
+
+def register_metrics(app):
+    from casebank.metrics import register_metrics as register
 
     register(app)
 
@@ -77,12 +84,13 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from casebank import admin, api, cli, editorial, health, partner, public, restricted
+    from casebank import admin, api, cli, editorial, health, metrics, partner, public, restricted
     from casebank.auth import views as account
     from casebank.auth.rate_limits import limit_security_views
 
     blueprints = (
-        public.bp, restricted.bp, editorial.bp, partner.bp, admin.bp, account.bp, health.bp, api.bp
+        public.bp, restricted.bp, editorial.bp, partner.bp, admin.bp, account.bp, health.bp, api.bp,
+        metrics.bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

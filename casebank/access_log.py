@@ -3,11 +3,15 @@
 Query strings carry what people type (an officer's search words, filters) and the access log
 is neither encrypted nor access-controlled; the audit log keeps a keyed fingerprint instead.
 The development server logs through the "werkzeug" logger, filtered here; gunicorn formats its
-own access log (config/gunicorn.py uses the path atom, never the request line).
+own access log (config/gunicorn.conf.py: JSON lines with the path atom, never the request line).
 """
 
+import json
 import logging
 import re
+import time
+
+from gunicorn.glogging import Logger
 
 # A path followed by a query, wherever it appears in a log line (request lines, errors). The
 # query runs to the next whitespace or end, less a closing quote or punctuation: a quote
@@ -33,3 +37,17 @@ def install_werkzeug_filter():
     logger = logging.getLogger("werkzeug")
     if not any(isinstance(f, PathOnlyRequestLines) for f in logger.filters):
         logger.addFilter(PathOnlyRequestLines())
+
+
+class JsonAccessLogger(Logger):
+    """gunicorn's logger, whose access lines are JSON: each value is escaped as a JSON string
+    before it is put into the format (config/gunicorn.conf.py), so a user agent with quotes or
+    line breaks cannot break or forge a line."""
+
+    def now(self):
+        """UTC, ISO 8601, like the application log's lines."""
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: json.dumps(str(value))[1:-1] for key, value in atoms.items()}

@@ -1,5 +1,5 @@
 """`flask casebank ...` commands: reference and demo data, documents' text, import/export,
-accounts, audit log, keys, sessions and the search index."""
+accounts, audit log, keys, sessions, the search index, backup and restore."""
 
 import os
 import sys
@@ -17,6 +17,8 @@ from casebank.models import RoleName
 from casebank.models.encrypted import current_keyring
 from casebank.services import (
     accounts,
+    audit_heads,
+    backup,
     case_transfer,
     demo,
     demo_accounts,
@@ -272,12 +274,85 @@ def audit():
 
 
 @audit.command("verify")
-def audit_verify_command():
+@click.option(
+    "--against",
+    "heads_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Also check every head recorded in this file (by `audit head`) is still on the chain.",
+)
+def audit_verify_command(heads_file):
     """Check the hash chain; exit 1 naming the first broken event."""
     check = audit_log.verify_chain()
     if not check.intact:
         raise click.ClickException(f"audit chain broken at event {check.broken_id}: {check.reason}")
+    if heads_file:
+        try:
+            heads = audit_heads.check_heads(heads_file)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        if not heads.intact:
+            raise click.ClickException(
+                f"audit chain rewritten: event {heads.broken_id} {heads.reason}"
+            )
+        click.echo(f"{heads.checked} recorded heads still on the chain.")
     click.echo(f"audit chain intact: {check.count} events; last hash {check.head_hash}")
+
+
+@audit.command("head")
+@click.option(
+    "--file",
+    "heads_file",
+    type=click.Path(dir_okay=False),
+    help=f"Default: {audit_heads.HEADS_FILE} in the data directory.",
+)
+def audit_head_command(heads_file):
+    """Append the chain's head (last event id and hash, the time) to a file outside the
+    database and to the log; run it from cron, and keep copies of the file elsewhere."""
+    head = audit_heads.record_head(heads_file)
+    click.echo(f"audit chain head: event {head['id']} hash {head['hash']}")
+
+
+@casebank.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False))
+def backup_command(directory):
+    """Write a backup into DIRECTORY (new or empty): a consistent snapshot of the database,
+    the file store as stored (restricted files stay encrypted) and a manifest with checksums.
+    Never the encryption key or the secret key: keep those apart."""
+    try:
+        manifest = backup.make_backup(directory)
+    except backup.BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    head = manifest["audit_head"]
+    details = {"directory": str(directory), "rows": rows, "audit_head": head["id"]}
+    committed(lambda: audit_log.record("backup.written", actor=audit_log.SYSTEM, details=details))
+    click.echo(
+        f"Backup written to {directory}: {rows} rows, {len(manifest['files'])} files, "
+        f"schema {manifest['alembic_revision']}, audit head event {head['id']} {head['hash']}."
+    )
+
+
+@casebank.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def restore_command(directory):
+    """Restore the backup in DIRECTORY into an empty database (migrated to the backup's
+    revision) and an empty file store, then rebuild the search index and verify the audit
+    chain. A damaged backup or another schema revision is refused and nothing is changed."""
+    try:
+        report = backup.restore_backup(directory)
+    except backup.BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"Restored {report.rows} rows in {report.tables} tables and {report.files} files.")
+    result = search.rebuild(iterate_with(progress_bar))
+    click.echo(f"Search index rebuilt: {entries_text(result)}.")
+    check = audit_log.verify_chain()
+    if not check.intact:
+        raise click.ClickException(f"audit chain broken at event {check.broken_id}: {check.reason}")
+    if check.head_hash != (report.audit_head["hash"] or audit_log.GENESIS_HASH):
+        raise click.ClickException("the restored audit chain's head is not the backup's")
+    click.echo(f"audit chain intact: {check.count} events; last hash {check.head_hash}")
+    details = {"directory": str(directory), "rows": report.rows, "files": report.files}
+    committed(lambda: audit_log.record("backup.restored", actor=audit_log.SYSTEM, details=details))
 
 
 @audit.command("export")

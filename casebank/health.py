@@ -1,4 +1,6 @@
-"""GET /healthz: is the database reachable, is the search index readable.
+"""GET /healthz: is the database reachable, is the search index readable. GET /readyz: should
+a load balancer send this host traffic (the database answers, the index opens and has caught
+up with the changes saved, within CASEBANK_READY_MAX_LAG seconds).
 
 Everyone gets the answer (status code and {"status": ...}); the details, which say what the
 indexes hold, only the machine itself and admins (permissions.can_read_health_details)."""
@@ -8,7 +10,8 @@ from sqlalchemy import text
 
 from casebank.auth import permissions
 from casebank.extensions import db
-from casebank.search import index_status
+from casebank.models.case_study import utc_now
+from casebank.search import feed, index_status
 
 bp = Blueprint("health", __name__)
 
@@ -31,3 +34,33 @@ def healthz():
     if permissions.can_read_health_details(permissions.current_user()):
         body.update(database=database, index=search)
     return jsonify(body), 200 if healthy else 503
+
+
+def index_lag_seconds():
+    """Seconds since the oldest change this host's index has not applied (0: none)."""
+    _count, oldest = feed.pending(db.session, feed.host_id())
+    return max((utc_now() - oldest).total_seconds(), 0) if oldest else 0
+
+
+def readiness():
+    """(ready, reason): the first thing that keeps this host from serving, or None."""
+    if database_status()["status"] != "ok":
+        return False, "database unreachable"
+    if index_status(current_app)["status"] != "ok":
+        return False, "search index cannot be opened"
+    try:
+        lag = index_lag_seconds()
+    except Exception:  # noqa: BLE001 - reported: the database went away meanwhile
+        db.session.rollback()
+        return False, "database unreachable"
+    if lag > current_app.config["READY_MAX_LAG"]:
+        return False, "search index behind the database"
+    return True, None
+
+
+@bp.get("/readyz")
+def readyz():
+    ready, reason = readiness()
+    if ready:
+        return jsonify({"status": "ready"}), 200
+    return jsonify({"status": "not ready", "reason": reason}), 503

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("json", "text")
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check()
 
 
@@ -33,6 +34,7 @@ class BaseConfig:
     CASES_PER_PAGE = 20
     HSTS = False
     SECRET_KEY_DEFAULT = None
+    LOG_FORMAT_DEFAULT = "json"
     # Sessions: roles that see restricted material of every case (officers, editors, admins)
     # time out after 30 idle minutes, others (partners) after 2 hours; every session after 12 hours.
     IDLE_TIMEOUT_RESTRICTED = timedelta(minutes=30)
@@ -78,6 +80,11 @@ class BaseConfig:
         self.LOG_LEVEL = env.get("CASEBANK_LOG_LEVEL", "INFO").upper()
         if self.LOG_LEVEL not in LOG_LEVELS:
             raise ConfigError(f"CASEBANK_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        # json: one JSON object per line with the request id (what a log system reads);
+        # text: one plain line (a person at a terminal). Development defaults to text.
+        self.LOG_FORMAT = env.get("CASEBANK_LOG_FORMAT", self.LOG_FORMAT_DEFAULT).lower()
+        if self.LOG_FORMAT not in LOG_FORMATS:
+            raise ConfigError(f"CASEBANK_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
         # Proxies in front that set X-Forwarded-For/-Proto; 0 trusts no such header. Login
         # throttling and rate limits count per client address, so set it behind a proxy.
         self.PROXY_COUNT = int(env.get("CASEBANK_PROXY_COUNT", "0"))
@@ -101,6 +108,11 @@ class BaseConfig:
         # request bodies a little over it (413) before reading them into memory.
         self.UPLOAD_MAX_BYTES = int(env.get("CASEBANK_UPLOAD_MAX_MB", "25")) * 2**20
         self.MAX_CONTENT_LENGTH = self.UPLOAD_MAX_BYTES + 2**20
+        # Operations: /readyz answers 503 when the oldest change not yet in the search index
+        # is older than this (seconds); /metrics answers a bearer token equal to this setting
+        # (unset: loopback only).
+        self.READY_MAX_LAG = float(env.get("CASEBANK_READY_MAX_LAG", "30"))
+        self.METRICS_TOKEN = env.get("CASEBANK_METRICS_TOKEN") or None
         # The JSON API's rate limits (Flask-Limiter notation), per address and per token.
         self.API_RATE_LIMIT_PER_ADDRESS = env.get(
             "CASEBANK_API_RATE_LIMIT_PER_ADDRESS", "300 per minute;6000 per hour"
@@ -123,6 +135,7 @@ class DevelopmentConfig(BaseConfig):
     SESSION_COOKIE_SECURE = False  # served over plain http://127.0.0.1 by `make run`
     SESSION_COOKIE_NAME = "casebank_session"  # __Host- needs Secure, so https
     SECRET_KEY_DEFAULT = DEV_SECRET_KEY
+    LOG_FORMAT_DEFAULT = "text"
 
     def __init__(self, environ=None):
         super().__init__(environ)

@@ -121,19 +121,25 @@ SCRATCH_SCHEMA = "casebank_scratch"
 @pytest.fixture
 def scratch_url(app, tmp_path):
     """An empty database of the suite's kind: a new SQLite file or a PostgreSQL schema."""
+    yield from empty_database(app, tmp_path, SCRATCH_SCHEMA)
+
+
+def empty_database(app, tmp_path, name):
+    """Yield the URL of an empty database named name (SQLite file, or PostgreSQL schema in the
+    suite's database), dropped afterwards: a fixture's body."""
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        yield f"sqlite:///{tmp_path / (name + '.db')}"
         return
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCRATCH_SCHEMA}"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))
     yield url.render_as_string(hide_password=False) + (
-        ("&" if url.query else "?") + "options=" + quote(f"-csearch_path={SCRATCH_SCHEMA}")
+        ("&" if url.query else "?") + "options=" + quote(f"-csearch_path={name}")
     )
     with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
     engine.dispose()
 
 

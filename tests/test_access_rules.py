@@ -118,8 +118,9 @@ def test_no_rule_is_declared_for_a_route_that_does_not_exist(app):
 
 
 def allowed(endpoint, role, app):
-    """The declared answer: does the rule let this role through?"""
-    with app.test_request_context():
+    """The declared answer: does the rule let this role through? (From the test client's
+    address: some rules, such as /metrics', depend on where a request comes from.)"""
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         if role == "anonymous":
             user = permissions.current_user()
         else:

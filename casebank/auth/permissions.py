@@ -7,10 +7,11 @@ Denials answer 404, like a page that does not exist, except that an anonymous vi
 for an account page is sent to log in.
 """
 
+import hmac
 import ipaddress
 import logging
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user as _current_user
 
 from casebank.models.vocab import AccessLevel, WorkflowStatus
@@ -57,6 +58,19 @@ def can_read_health_details(user):
         return True
     forwarded = any(header in request.headers for header in PROXY_HEADERS)
     return not forwarded and is_loopback(request.remote_addr)
+
+
+def can_read_metrics(user):
+    """/metrics: the machine itself (loopback, not proxied: a Prometheus on the host), or a
+    scraper sending the bearer token configured in CASEBANK_METRICS_TOKEN."""
+    forwarded = any(header in request.headers for header in PROXY_HEADERS)
+    if not forwarded and is_loopback(request.remote_addr):
+        return True
+    expected = current_app.config.get("METRICS_TOKEN")
+    sent = request.headers.get("Authorization", "")
+    if not expected or not sent.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(sent[len("Bearer ") :].encode(), expected.encode())
 
 
 PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP", "Via", "X-Forwarded-Proto",
@@ -181,6 +195,9 @@ def case_audience(user, case):
 ENDPOINT_RULES = {
     "static": anyone,
     "health.healthz": anyone,
+    # Operations: readiness for load balancers; metrics for the machine or a token.
+    "health.readyz": anyone,
+    "metrics.metrics": can_read_metrics,
     "public.home": anyone,
     "public.case_list": anyone,
     "public.case_detail": anyone,

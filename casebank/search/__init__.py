@@ -11,6 +11,7 @@ import hmac
 import logging
 
 from casebank.auth import permissions
+from casebank.metrics import timed_search
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchUnavailable
 from casebank.search.healing import heal
 from casebank.search.links import url_of
@@ -85,7 +86,8 @@ def search_for(user, request):
     audience = audience_of(user)
     if audience == RESTRICTED:
         record_restricted_search(user, request)
-    return reading(audience, lambda searcher: run_search(searcher, request, audience))
+    with timed_search(audience):
+        return reading(audience, lambda searcher: run_search(searcher, request, audience))
 
 
 def reading(audience, read):

@@ -95,9 +95,15 @@ def rows_after(session, position, limit):
 
 def backlog(session, host):
     """Rows this host has not applied yet (stamped after its position, or not stamped)."""
+    return pending(session, host)[0]
+
+
+def pending(session, host):
+    """(how many rows this host has not applied yet, when the oldest of them was queued)."""
     position = position_of(session, host)
     later = (IndexOutbox.position > position) | IndexOutbox.position.is_(None)
-    return session.scalar(select(func.count()).select_from(IndexOutbox).where(later))
+    query = select(func.count(IndexOutbox.id), func.min(IndexOutbox.queued_at)).where(later)
+    return tuple(session.execute(query).one())
 
 
 def prune(session, timeout):
