@@ -262,6 +262,10 @@ ENDPOINT_RULES = {
     "api.reference": anyone,
     "account.create_token": authenticated,
     "account.revoke_token": authenticated,
+    # Insight (issue 15): exports, saved searches and alerts, statistics.
+    "public.case_list_export": anyone,
+    "public.search_export": anyone,  # officers' searches export their index, audited
+    "restricted.case_list_export": is_officer,
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {

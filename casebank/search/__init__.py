@@ -25,6 +25,7 @@ from casebank.search.querying import (
     MAX_QUERY_LENGTH,
     BadQuery,
     SearchRequest,
+    every_hit,
     matching_references,
     more_like,
     run_search,
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_QUERY_LENGTH",
     "BadQuery",
     "case_references_matching",
+    "every_hit_for",
     "SearchRequest",
     "SearchUnavailable",
     "apply_outbox",
@@ -85,6 +87,13 @@ def search_for(user, request):
         record_restricted_search(user, request)
     searcher = search_indexes().searcher(audience)
     return run_search(searcher, request, audience)
+
+
+def every_hit_for(user, request):
+    """Every hit of request (all pages, in the page's order) in the index this user may read,
+    as stored fields, with that index's audience (exports; the export records itself)."""
+    audience = audience_of(user)
+    return audience, every_hit(search_indexes().searcher(audience), request, audience)
 
 
 def case_references_matching(user, text):
