@@ -78,6 +78,8 @@ class BaseConfig:
         self.SMTP_PORT = int(env.get("CASEBANK_SMTP_PORT", "587"))
         self.SMTP_USER = env.get("CASEBANK_SMTP_USER")
         self.SMTP_PASSWORD = env.get("CASEBANK_SMTP_PASSWORD")
+        # Where the site is reached, for links in mails written outside a request (the alerts).
+        self.SITE_URL = env.get("CASEBANK_SITE_URL", "http://localhost:5000").rstrip("/")
         self.RESTRICTED_ACCESS_DAYS = int(env.get("CASEBANK_RESTRICTED_ACCESS_DAYS", "365"))
         self.ACCESS_REMINDER_DAYS = int(env.get("CASEBANK_ACCESS_REMINDER_DAYS", "30"))
         # Uploads: the service refuses files over the cap with a message; Werkzeug refuses

@@ -266,6 +266,13 @@ ENDPOINT_RULES = {
     "public.case_list_export": anyone,
     "public.search_export": anyone,  # officers' searches export their index, audited
     "restricted.case_list_export": is_officer,
+    "saved_searches.index": authenticated,
+    "saved_searches.new": authenticated,
+    "saved_searches.create": authenticated,
+    "saved_searches.edit": authenticated,  # each view checks the search is the user's own
+    "saved_searches.update": authenticated,
+    "saved_searches.delete": authenticated,
+    "saved_searches.unsubscribe": anyone,  # the signed token in its URL is the credential
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {
