@@ -107,6 +107,8 @@ def example_args(db, role="partner"):
             for name in ("edit", "update", "delete")
         },
         "saved_searches.unsubscribe": {"token": "not-a-token"},
+        **{f"{side}.statistics_chart": {"name": "year"} for side in ("public", "restricted")},
+        **{f"{side}.statistics_csv": {"name": "fines"} for side in ("public", "restricted")},
     }
 
 

@@ -273,6 +273,14 @@ ENDPOINT_RULES = {
     "saved_searches.update": authenticated,
     "saved_searches.delete": authenticated,
     "saved_searches.unsubscribe": anyone,  # the signed token in its URL is the credential
+    "public.statistics": anyone,  # published public case studies only
+    "public.statistics_chart": anyone,
+    "public.statistics_csv": anyone,
+    "public.statistics_json": anyone,
+    "restricted.statistics": is_officer,
+    "restricted.statistics_chart": is_officer,
+    "restricted.statistics_csv": is_officer,
+    "restricted.statistics_json": is_officer,
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {

@@ -3,7 +3,7 @@ indicators and restricted documents. Views and downloads of restricted material 
 
 from flask import abort, current_app, render_template, request
 
-from casebank import export_views
+from casebank import export_views, statistics_views
 from casebank.auth.audit_trail import audit_request
 from casebank.downloads import file_response
 from casebank.extensions import limiter
@@ -109,3 +109,24 @@ def case_list_export(fmt):
     """Every case study the restricted list shows for these filters; audited (filters and
     count)."""
     return export_views.case_list_export(fmt, officer=True)
+
+
+# Statistics over every case study an officer may read; the page, CSV and JSON are audited.
+@bp.get("/statistics")
+def statistics():
+    return statistics_views.page(officer=True)
+
+
+@bp.get("/statistics/<name>.svg")
+def statistics_chart(name):
+    return statistics_views.chart(name, officer=True)
+
+
+@bp.get("/statistics/<name>.csv")
+def statistics_csv(name):
+    return statistics_views.table_csv(name, officer=True)
+
+
+@bp.get("/statistics.json")
+def statistics_json():
+    return statistics_views.as_json(officer=True)
