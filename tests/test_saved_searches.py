@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from sqlalchemy import LargeBinary, select, type_coerce
+from sqlalchemy import LargeBinary, func, select, type_coerce
 
 from casebank.mail import outbox_messages
 from casebank.models import SavedSearch
@@ -251,3 +251,16 @@ def test_the_cli_sends_the_alerts(app, runner, db):
     assert result.exit_code == 0, result.output
     assert "1 alert mail(s) sent." in result.output
     assert "https://cb.example/cases/" in body(mails_since(before)[0])
+
+
+def test_the_demo_officers_saved_search_has_news_for_the_first_alert_run(app, db):
+    from casebank.services import demo_accounts
+
+    demo_accounts.create_demo_accounts()
+    demo_accounts.create_demo_accounts()  # run again: the demo search is kept, not doubled
+    assert db.session.scalar(select(func.count()).select_from(SavedSearch)) == 1
+    before = len(outbox_messages())
+    assert send(app) == 1
+    mail = mails_since(before)[0]
+    assert "Ozone-depleting substances (demo)" in mail["Subject"]
+    assert "/cases/" in body(mail)
