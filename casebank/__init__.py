@@ -77,8 +77,17 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from casebank import admin, api, cli, editorial, health, partner, public, restricted
-    from casebank import saved_searches
+    from casebank import (
+        admin,
+        api,
+        cli,
+        editorial,
+        health,
+        partner,
+        public,
+        restricted,
+        saved_searches,
+    )
     from casebank.auth import views as account
     from casebank.auth.rate_limits import limit_security_views
 

@@ -9,9 +9,9 @@ from flask import Response, abort, jsonify, render_template, request
 
 from casebank import charts
 from casebank.auth.audit_trail import audit_request
+from casebank.csv_cells import csv_row
 from casebank.downloads import content_disposition
 from casebank.models.vocab import CommodityCategory
-from casebank.csv_cells import csv_row
 from casebank.services import catalogue
 from casebank.services import statistics as service
 
@@ -74,5 +74,7 @@ def as_json(officer):
     return response
 
 
-TABLE_NAMES = ("year", "convention", "country", "detection_method", "transport_mode",
-               "commodity_category", "prosecution_status", "custodial", "fines", "decision")  # fmt: skip
+TABLE_NAMES = (
+    "year", "convention", "country", "detection_method", "transport_mode",
+    "commodity_category", "prosecution_status", "custodial", "fines", "decision",
+)  # fmt: skip

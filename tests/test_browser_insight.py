@@ -71,7 +71,8 @@ def test_visitor_filters_the_statistics_and_downloads_a_charts_csv(live_server, 
     section = page.locator("#stat-year")
     chart = section.locator("img")
     chart.scroll_into_view_if_needed()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(loaded, arg=chart.element_handle())
     on_screen = {
         row.locator("th").inner_text(): int(row.locator("td").inner_text().replace(",", ""))
         for row in section.locator("tbody tr").all()

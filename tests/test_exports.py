@@ -168,7 +168,7 @@ def test_officers_exports_are_rate_limited(client, auth):
 
 
 def test_formula_cells_are_neutralised(client, db):
-    case = make_case(title="=HYPERLINK(\"http://evil.example\")", place="+cmd")
+    case = make_case(title='=HYPERLINK("http://evil.example")', place="+cmd")
     index_cases([case.id])
     rows = exported_csv(client, "/cases/export.csv", {"country": "KE"})
     row = next(r for r in rows if r["reference"] == case.reference)

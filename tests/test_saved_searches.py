@@ -66,7 +66,10 @@ def test_an_officer_saves_a_search_from_the_search_page(client, auth, db):
     assert response.status_code == 302
     saved = db.session.scalar(select(SavedSearch).filter_by(user_id=user("officer").id))
     assert (saved.name, saved.text, saved.facets, saved.frequency) == (
-        "Ivory under CITES", "ivory", {"convention": "CITES"}, "weekly"
+        "Ivory under CITES",
+        "ivory",
+        {"convention": "CITES"},
+        "weekly",
     )
     listing = client.get("/saved-searches/").get_data(as_text=True)
     assert "Ivory under CITES" in listing and "Weekly e-mail" in listing
@@ -93,18 +96,26 @@ def test_members_rename_change_and_delete_their_own_searches_only(client, auth, 
     auth.login("partner")
     form = client.get(f"/saved-searches/{mine.id}").get_data(as_text=True)
     token = csrf_token(form)
-    post = client.post(f"/saved-searches/{mine.id}",
-                       data={"csrf_token": token, "name": "Tusks", "frequency": "none"})
+    post = client.post(
+        f"/saved-searches/{mine.id}",
+        data={"csrf_token": token, "name": "Tusks", "frequency": "none"},
+    )
     assert post.status_code == 302
     assert (mine.name, mine.frequency) == ("Tusks", "none")
-    refused = client.post(f"/saved-searches/{mine.id}",
-                          data={"csrf_token": token, "name": "x" * 101, "frequency": "daily"})
+    refused = client.post(
+        f"/saved-searches/{mine.id}",
+        data={"csrf_token": token, "name": "x" * 101, "frequency": "daily"},
+    )
     assert refused.status_code == 400 and "x" * 101 in refused.get_data(as_text=True)
     assert client.get(f"/saved-searches/{theirs.id}").status_code == 404
-    assert client.post(f"/saved-searches/{theirs.id}/delete",
-                       data={"csrf_token": token}).status_code == 404
-    assert client.post(f"/saved-searches/{mine.id}/delete",
-                       data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/saved-searches/{theirs.id}/delete", data={"csrf_token": token}).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/saved-searches/{mine.id}/delete", data={"csrf_token": token}).status_code
+        == 302
+    )
     assert db.session.get(SavedSearch, mine.id) is None
     assert db.session.get(SavedSearch, theirs.id) is not None
 
@@ -139,8 +150,12 @@ def test_an_alert_holds_new_matches_only_and_names_its_search(app, db):
 
 def test_a_restricted_hit_is_a_line_without_its_text(app, db):
     saved_for("officer")
-    case = new_case(access_level="restricted", title="Canary okapi title 4417",
-                    summary="Canary summary 4417", restricted_notes="Canary notes 4417")
+    case = new_case(
+        access_level="restricted",
+        title="Canary okapi title 4417",
+        summary="Canary summary 4417",
+        restricted_notes="Canary notes 4417",
+    )
     before = len(outbox_messages())
     assert send(app) == 1
     text = body(mails_since(before)[0])

@@ -14,8 +14,10 @@ class SavedSearchForm(FlaskForm):
         choices=list(FREQUENCY_LABELS.items()),
         default="none",
         validate_choice=False,  # the service checks it, and says so beside the name's message
-        description=_l("Only case studies published after you save the search, and only those "
-                       "you may read when the e-mail is sent."),  # fmt: skip
+        description=_l(
+            "Only case studies published after you save the search, and only those "
+            "you may read when the e-mail is sent."
+        ),  # fmt: skip
     )
     save = SubmitField(_l("Save"))
 

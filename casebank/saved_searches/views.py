@@ -65,7 +65,7 @@ def create():
 
 def add_errors(form, errors):
     for name, messages in errors.items():
-        field = form[name] if name in form else form.name
+        field = form._fields.get(name, form.name)
         field.errors = [*field.errors, *messages]
 
 

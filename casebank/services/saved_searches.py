@@ -231,10 +231,14 @@ def send_alert(saved, cases):
         for case in cases:
             lines += alert_lines(case)
         lines += [
-            _("Your saved searches: %(link)s", link=url_for("saved_searches.index",
-                                                             _external=True)),  # fmt: skip
-            _("Stop these e-mails for this search (one click, no login needed): %(link)s",
-              link=link),  # fmt: skip
+            _(
+                "Your saved searches: %(link)s",
+                link=url_for("saved_searches.index", _external=True),
+            ),  # fmt: skip
+            _(
+                "Stop these e-mails for this search (one click, no login needed): %(link)s",
+                link=link,
+            ),  # fmt: skip
         ]
     send_mail(user.email, subject, "\n".join(lines) + "\n", headers={
         "List-Unsubscribe": f"<{link}>",

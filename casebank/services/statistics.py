@@ -22,7 +22,12 @@ from casebank import i18n
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention
 from casebank.models import case_study_conventions as link
-from casebank.models.vocab import CommodityCategory, DetectionMethod, ProsecutionStatus, TransportMode
+from casebank.models.vocab import (
+    CommodityCategory,
+    DetectionMethod,
+    ProsecutionStatus,
+    TransportMode,
+)
 from casebank.services import catalogue
 
 # Regions of the world as pygal's world map groups countries (ISO codes, in capitals).
@@ -284,8 +289,9 @@ def as_json(tables, filters):
             t.name: {
                 "title": str(t.title),
                 "columns": [str(c) for c in t.columns],
-                "rows": [{"key": row[0], "label": str(row[1]), "values": list(row[2:])}
-                         for row in t.rows],  # fmt: skip
+                "rows": [
+                    {"key": row[0], "label": str(row[1]), "values": list(row[2:])} for row in t.rows
+                ],  # fmt: skip
             }
             for t in tables
         },

@@ -37,9 +37,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_searches")),
     )
     with op.batch_alter_table("saved_searches", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_saved_searches_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_saved_searches_user_id"), ["user_id"], unique=False)
 
 
 def downgrade():
