@@ -67,14 +67,23 @@ def chart_svg(kind, title, rows):
     if kind == "map":
         return world_map_svg(title, rows)
     chart = KINDS[kind](title=title, **OPTIONS)
-    if kind == "hbar":  # longest labels at the top, as the table reads
-        rows = list(reversed(rows))
-        chart.height = max(240, 40 * len(rows) + 80)
+    if kind == "hbar":  # first row at the top, as the table reads; narrower: labels stay legible
+        rows = list(reversed(rows))  # when a phone scales the image down
+        chart.width, chart.height = 560, max(240, 34 * len(rows) + 90)
+        chart.truncate_label = 26  # the table beside gives each name whole
     chart.x_labels = [str(label) for _key, label, *_values in rows]
-    chart.add(title, [values[0] for _key, _label, *values in rows])
+    counts = [values[0] for _key, _label, *values in rows]
+    chart.add(title, counts)
+    chart.y_labels = whole_numbers(max(counts, default=0))
     if kind == "bar" and len(rows) > 12:
         chart.x_label_rotation = 45
     return rendered(chart)
+
+
+def whole_numbers(top):
+    """The value axis of a count: whole numbers, about eight of them (pygal would say 0.2)."""
+    step = max(1, -(-top // 8))
+    return list(range(0, top + step, step))
 
 
 def world_map_svg(title, rows):
