@@ -29,7 +29,7 @@ class SavedSearchForm(FlaskForm):
 class NewSavedSearchForm(SavedSearchForm):
     """Saving a search: its words and facets travel as hidden fields (the search page's)."""
 
-    q = HiddenField()
+    q = HiddenField(_l("Search"))
     facets = HiddenField()  # JSON of {facet: value}
 
 
