@@ -84,13 +84,25 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from casebank import admin, api, cli, editorial, health, metrics, partner, public, restricted
+    from casebank import (
+        admin,
+        api,
+        cli,
+        editorial,
+        health,
+        metrics,
+        partner,
+        public,
+        restricted,
+        saved_searches,
+    )
     from casebank.auth import views as account
     from casebank.auth.rate_limits import limit_security_views
 
     blueprints = (
         public.bp, restricted.bp, editorial.bp, partner.bp, admin.bp, account.bp, health.bp, api.bp,
         metrics.bp,
+        saved_searches.bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

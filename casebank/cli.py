@@ -437,3 +437,17 @@ def check_index_command(no_repair):
             f"{counts['stale']} out of date."
         )
     click.echo(f"Repaired: {report['repaired']} case studies.")
+
+
+@casebank.command("send-alerts")
+@click.option("--site-url", help="Where the site is reached, for the mails' links "
+              "(default: CASEBANK_SITE_URL).")  # fmt: skip
+def send_alerts_command(site_url):
+    """Mail saved searches' new matches (run from cron, e.g. daily: weekly searches wait a
+    week). Each match is one its recipient may read when the mail is sent."""
+    from casebank.services import saved_searches
+
+    base_url = site_url or current_app.config["SITE_URL"]
+    with current_app.test_request_context(base_url=base_url):  # url_for in the mails' links
+        sent = committed(saved_searches.send_alerts)
+    click.echo(f"{sent} alert mail(s) sent.")

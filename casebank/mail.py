@@ -43,12 +43,15 @@ def queue_dir():
     return path
 
 
-def send_mail(recipient, subject, body):
+def send_mail(recipient, subject, body, headers=None):
+    """headers: more header fields (the alerts' List-Unsubscribe)."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = recipient
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="casebank")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body, cte="8bit")  # readable in the outbox: links stay whole
     if current_app.config.get("SMTP_HOST"):
         deliver(write_message(queue_dir(), message))

@@ -102,6 +102,8 @@ class BaseConfig:
         # STARTTLS unless told otherwise (a relay on the same host may offer none).
         self.SMTP_STARTTLS = env.get("CASEBANK_SMTP_STARTTLS", "true").lower() != "false"
         self.SMTP_TIMEOUT = int(env.get("CASEBANK_SMTP_TIMEOUT", "10"))
+        # Where the site is reached, for links in mails written outside a request (the alerts).
+        self.SITE_URL = env.get("CASEBANK_SITE_URL", "http://localhost:5000").rstrip("/")
         self.RESTRICTED_ACCESS_DAYS = int(env.get("CASEBANK_RESTRICTED_ACCESS_DAYS", "365"))
         self.ACCESS_REMINDER_DAYS = int(env.get("CASEBANK_ACCESS_REMINDER_DAYS", "30"))
         # Uploads: the service refuses files over the cap with a message; Werkzeug refuses

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from casebank.auth import permissions
 from casebank.auth.permissions import ENDPOINT_RULES, LOGIN_FIRST
 from casebank.models import AccessRequest, CaseStudy, Document, User
-from casebank.services import accounts, documents
+from casebank.services import accounts, documents, saved_searches
 from casebank.services.cases import attachments
 from tests.auth_actions import ROLE_USERS, ROLES
 from tests.factories import join_partner, make_case
@@ -28,7 +28,7 @@ def routes(app):
     )
 
 
-def example_args(db):
+def example_args(db, role="partner"):
     restricted = db.session.scalar(select(CaseStudy).filter_by(access_level="restricted"))
     public = db.session.scalar(select(CaseStudy).filter_by(access_level="public"))
     request = accounts.request_access(
@@ -59,6 +59,9 @@ def example_args(db):
     partner_case_pages = ("case_page", "edit_case", "transition", "post_message", "compare")
     editorial_case_pages = ("case_review", "save_case", "case_transition", "case_message",
                             "assign_case", "compare_revisions")  # fmt: skip
+    # A saved search is its owner's alone: each role's sweep reaches its own (anonymous: any).
+    owner = accounts.find_user(ROLE_USERS[role][0]) if role in ROLE_USERS else partner
+    saved = saved_searches.save_search(owner, "Ivory", "ivory", {})
     db.session.commit()  # a refused request rolls back what is not committed (a savepoint here)
     return {
         "static": {"filename": "css/site.css"},
@@ -95,6 +98,17 @@ def example_args(db):
         **{f"api.{name}": on_case for name in API_CASE_CHECKS},
         "api.document_detail": {"document_id": public_document.id},
         "api.document_file": {"document_id": public_document.id},
+        # Insight (issue 15)
+        "public.case_list_export": {"fmt": "csv"},
+        "public.search_export": {"fmt": "json"},
+        "restricted.case_list_export": {"fmt": "csv"},
+        **{
+            f"saved_searches.{name}": {"search_id": saved.id}
+            for name in ("edit", "update", "delete")
+        },
+        "saved_searches.unsubscribe": {"token": "not-a-token"},
+        **{f"{side}.statistics_chart": {"name": "year"} for side in ("public", "restricted")},
+        **{f"{side}.statistics_csv": {"name": "fines"} for side in ("public", "restricted")},
     }
 
 
@@ -130,7 +144,7 @@ def allowed(endpoint, role, app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_matrix(app, client, auth, db, role):
-    args = example_args(db)
+    args = example_args(db, role)
     auth.login(role)
     checked = 0
     for endpoint, method in routes(app):

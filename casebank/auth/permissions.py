@@ -279,6 +279,25 @@ ENDPOINT_RULES = {
     "api.reference": anyone,
     "account.create_token": authenticated,
     "account.revoke_token": authenticated,
+    # Insight (issue 15): exports, saved searches and alerts, statistics.
+    "public.case_list_export": anyone,
+    "public.search_export": anyone,  # officers' searches export their index, audited
+    "restricted.case_list_export": is_officer,
+    "saved_searches.index": authenticated,
+    "saved_searches.new": authenticated,
+    "saved_searches.create": authenticated,
+    "saved_searches.edit": authenticated,  # each view checks the search is the user's own
+    "saved_searches.update": authenticated,
+    "saved_searches.delete": authenticated,
+    "saved_searches.unsubscribe": anyone,  # the signed token in its URL is the credential
+    "public.statistics": anyone,  # published public case studies only
+    "public.statistics_chart": anyone,
+    "public.statistics_csv": anyone,
+    "public.statistics_json": anyone,
+    "restricted.statistics": is_officer,
+    "restricted.statistics_chart": is_officer,
+    "restricted.statistics_csv": is_officer,
+    "restricted.statistics_json": is_officer,
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {

@@ -14,6 +14,7 @@ from casebank.models.document import (
 from casebank.models.index_outbox import IndexOutbox, IndexPosition
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
+from casebank.models.saved_search import SavedSearch
 from casebank.models.user import AccessRequest, LoginThrottle, Role, RoleName, User, roles_users
 from casebank.models.user_session import StoredSession, UserSession
 
@@ -41,6 +42,7 @@ __all__ = [
     "IndexOutbox",
     "IndexPosition",
     "Partner",
+    "SavedSearch",
     "case_study_conventions",
     "case_study_hs_codes",
     "hs_code_conventions",

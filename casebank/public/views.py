@@ -5,10 +5,11 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from casebank import i18n
+from casebank import export_views, i18n, statistics_views
 from casebank import search as case_search
 from casebank.auth import enrolment, permissions
 from casebank.downloads import file_response
+from casebank.extensions import limiter
 from casebank.public import bp
 from casebank.request_numbers import page_number
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, CaseStudySchema
@@ -149,3 +150,37 @@ def same_site_referrer():
     if came_from.netloc != request.host or not enrolment.checked_destination(back):
         return url_for("public.home")
     return back
+
+
+# Exports of exactly what the case list and the search show (casebank/export_views.py).
+@bp.get("/cases/export.<fmt>")
+@limiter.limit(export_views.export_limit)
+def case_list_export(fmt):
+    return export_views.case_list_export(fmt, officer=False)
+
+
+@bp.get("/search/export.<fmt>")
+@limiter.limit(export_views.export_limit)
+def search_export(fmt):
+    return export_views.search_export(fmt)
+
+
+# Statistics of the published public case studies (casebank/statistics_views.py).
+@bp.get("/statistics")
+def statistics():
+    return statistics_views.page(officer=False)
+
+
+@bp.get("/statistics/<name>.svg")
+def statistics_chart(name):
+    return statistics_views.chart(name, officer=False)
+
+
+@bp.get("/statistics/<name>.csv")
+def statistics_csv(name):
+    return statistics_views.table_csv(name, officer=False)
+
+
+@bp.get("/statistics.json")
+def statistics_json():
+    return statistics_views.as_json(officer=False)

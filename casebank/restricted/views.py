@@ -3,8 +3,10 @@ indicators and restricted documents. Views and downloads of restricted material 
 
 from flask import abort, current_app, render_template, request
 
+from casebank import export_views, statistics_views
 from casebank.auth.audit_trail import audit_request
 from casebank.downloads import file_response
+from casebank.extensions import limiter
 from casebank.request_numbers import page_number
 from casebank.restricted import bp
 from casebank.schemas.case_study import RESTRICTED_CASE_FIELDS, CaseStudySchema
@@ -99,3 +101,32 @@ def document_download(document_id):
     document = documents.get_document(document_id, OFFICER) or abort(404)
     documents.record_access("restricted.document.download", document)
     return file_response(document)
+
+
+@bp.get("/cases/export.<fmt>")
+@limiter.limit(export_views.export_limit)
+def case_list_export(fmt):
+    """Every case study the restricted list shows for these filters; audited (filters and
+    count)."""
+    return export_views.case_list_export(fmt, officer=True)
+
+
+# Statistics over every case study an officer may read; the page, CSV and JSON are audited.
+@bp.get("/statistics")
+def statistics():
+    return statistics_views.page(officer=True)
+
+
+@bp.get("/statistics/<name>.svg")
+def statistics_chart(name):
+    return statistics_views.chart(name, officer=True)
+
+
+@bp.get("/statistics/<name>.csv")
+def statistics_csv(name):
+    return statistics_views.table_csv(name, officer=True)
+
+
+@bp.get("/statistics.json")
+def statistics_json():
+    return statistics_views.as_json(officer=True)

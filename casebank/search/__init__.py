@@ -28,6 +28,7 @@ from casebank.search.querying import (
     MAX_QUERY_LENGTH,
     BadQuery,
     SearchRequest,
+    every_hit,
     matching_references,
     more_like,
     run_search,
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_QUERY_LENGTH",
     "BadQuery",
     "case_references_matching",
+    "every_hit_for",
     "SearchRequest",
     "SearchUnavailable",
     "apply_outbox",
@@ -105,6 +107,13 @@ def reading(audience, read):
         log.exception("the %s search index failed while read", audience)
         heal(type(error).__name__)
         raise SearchUnavailable("the search index cannot be read") from error
+
+
+def every_hit_for(user, request):
+    """Every hit of request (all pages, in the page's order) in the index this user may read,
+    as stored fields, with that index's audience (exports; the export records itself)."""
+    audience = audience_of(user)
+    return audience, every_hit(search_indexes().searcher(audience), request, audience)
 
 
 def case_references_matching(user, text):

@@ -394,12 +394,12 @@ def run_query(searcher, request, audience, any_word=False):
     )
 
 
-def rank(searcher, queries, request, allowed):
-    """The documents up to the end of the requested page, in order, the set of every document
-    that matches, and the set of those the first query matches. queries: the words as typed, then
-    (if any) widened by domain knowledge: what only the widened query matches ranks below
-    everything the typed words match (allowed: the facet filter, or None)."""
-    wanted = request.page * PER_PAGE
+def rank(searcher, queries, request, allowed, wanted=None):
+    """The documents up to the end of the requested page (or the first `wanted`), in order, the
+    set of every document that matches, and the set of those the first query matches. queries:
+    the words as typed, then (if any) widened by domain knowledge: what only the widened query
+    matches ranks below everything the typed words match (allowed: the facet filter, or None)."""
+    wanted = wanted or request.page * PER_PAGE
     by_date = request.sort != "relevance" or isinstance(queries[0], wq.Every)
     ranked, matched, typed = [], set(), None
     for query in queries:
@@ -698,3 +698,18 @@ def matching_references(searcher, request):
         matched &= allowed
     stored = (searcher.stored_fields(doc) for doc in matched)
     return {fields["reference"] for fields in stored if fields["kind"] == "case"}
+
+
+def every_hit(searcher, request, audience):
+    """The stored fields of every hit of request, all pages, in the order its pages show them
+    (exports): the same words the page ran (the spelling correction, the any-word fallback),
+    the same facets, the same sort."""
+    shown = run_search(searcher, replace(request, page=1), audience)
+    ran = shown.request
+    parsed = parse_request(ran.text, searcher.schema, any_word=shown.any_word)
+    queries = [parsed.typed] + ([parsed.widened] if parsed.widened else [])
+    everything = max(searcher.doc_count_all(), 1)
+    ranked, _matched, _typed = rank(
+        searcher, queries, ran, facet_filter(searcher, ran), wanted=everything
+    )
+    return [searcher.stored_fields(doc) for doc in ranked]

@@ -132,12 +132,19 @@ def valid_year(year):
 def list_cases(filters, page, per_page, officer=False, references=None):
     """A page of the visible case studies the filters (and, when given, a set of references
     found by a search) keep, newest seizure first."""
+    query = with_cards(listed_cases(filters, officer, references))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def listed_cases(filters, officer=False, references=None):
+    """The query behind the case list, every page of it, in the list's order (the list's
+    pages and its exports share it, so an export holds exactly what the list shows)."""
     query = filters.apply(visible_cases(officer)).order_by(
         CaseStudy.seizure_date.desc(), CaseStudy.reference
     )
     if references is not None:
         query = query.where(CaseStudy.reference.in_(sorted(references)))
-    return db.paginate(with_cards(query), page=page, per_page=per_page, error_out=False)
+    return query
 
 
 def get_case(reference, officer=False):

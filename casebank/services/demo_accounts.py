@@ -19,7 +19,7 @@ from casebank.auth.passwords import password_problems
 from casebank.auth.security import security, user_datastore
 from casebank.extensions import db
 from casebank.models import RoleName
-from casebank.services import accounts
+from casebank.services import accounts, saved_searches
 from casebank.services.audit import SYSTEM
 from casebank.services.reference_data import load_partners
 
@@ -111,6 +111,8 @@ def create_demo_accounts():
             reset(user, account, password)
         totp = enrol_authenticator(user) if user.requires_two_factor() else None
         issued.append(Credentials(account, password, totp, reset=existed))
+        if account.role == "officer":
+            saved_searches.demo_saved_search(user)  # `send-alerts` then has news to mail
     db.session.flush()
     log.info("demo accounts issued: %s", ", ".join(c.account.email for c in issued))
     return issued
