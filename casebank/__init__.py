@@ -77,12 +77,13 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from casebank import admin, api, cli, editorial, health, partner, public, restricted
+    from casebank import admin, api, cli, editorial, health, judging, partner, public, restricted
     from casebank.auth import views as account
     from casebank.auth.rate_limits import limit_security_views
 
     blueprints = (
-        public.bp, restricted.bp, editorial.bp, partner.bp, admin.bp, account.bp, health.bp, api.bp
+        public.bp, restricted.bp, editorial.bp, partner.bp, admin.bp, account.bp, health.bp, api.bp,
+        judging.bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

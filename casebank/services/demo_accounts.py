@@ -42,6 +42,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(f"partner.traffic@{DEMO_DOMAIN}", "partner", "TRAFFIC"),
     DemoAccount(f"editor@{DEMO_DOMAIN}", "editor"),
     DemoAccount(f"admin@{DEMO_DOMAIN}", "admin"),
+    DemoAccount(f"judge@{DEMO_DOMAIN}", "judge"),  # named in the demo award rounds
 )
 
 
