@@ -37,6 +37,8 @@ def load_demo_awards(today=None):
             for criterion, mark in zip(past.criteria, marks, strict=True):
                 db.session.add(Score(nomination=nomination, judge=judge, criterion=criterion,
                                      value=mark))  # fmt: skip
+    for reference in data["featured"]:
+        cases[reference].featured = True
     new_round(data["open_round"], data["criteria"], judges, today.year, today - timedelta(days=7),
               RoundStatus.NOMINATIONS_OPEN)  # fmt: skip
     db.session.flush()
