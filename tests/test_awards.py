@@ -472,3 +472,40 @@ def test_the_demo_has_an_announced_and_an_open_round(client, db):
     assert {RoundStatus.ANNOUNCED, RoundStatus.NOMINATIONS_OPEN} <= statuses
     assert "Green Customs Award (demo)" in client.get("/awards").text
     assert db.session.scalar(select(Score.id).limit(1))
+
+
+# Bounded queries.
+def announce_round_with(editor, count):
+    award_round = open_round(max_nominations_per_partner=10)
+    made = [nominations.nominate(award_round, nomination_data(make_case(partner="WCO")), editor)
+            for _ in range(count)]  # fmt: skip
+    rounds.apply(award_round, "start_judging", editor)
+    for nomination in made:
+        judging.save_scores(nomination, role_user("judge"),
+                            {c.id: ("4", "") for c in award_round.criteria})  # fmt: skip
+    rounds.apply(award_round, "close", editor)
+    rounds.set_results(award_round, {n.id: "winner" for n in made}, "Done.", editor)
+    return award_round
+
+
+def test_award_pages_load_in_a_bounded_number_of_queries(auth, client, db):
+    from tests.test_editorial_case_review import count_queries
+
+    editor = role_user("editor")
+    award_round = announce_round_with(editor, 1)
+    db.session.commit()
+    auth.login("editor")
+    paths = ("/awards", "/", f"/editorial/awards/{award_round.id}", "/feed.atom", "/sitemap.xml")
+
+    def counts():
+        return [count_queries(db, lambda p=p: client.get(p)) for p in paths]
+
+    counts()  # the first requests of a session also write the session registry
+    db.session.expire_all()
+    few = counts()
+    more = announce_round_with(editor, 4)
+    rounds.apply(more, "announce", editor)
+    paths = (*paths[:2], f"/editorial/awards/{more.id}", *paths[3:])
+    db.session.commit()
+    db.session.expire_all()
+    assert counts() == few

@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from casebank import codes, i18n
 from casebank.extensions import db
@@ -140,6 +141,7 @@ def get_case(reference, officer=False):
 
 def latest_public_cases(limit=6):
     query = public_cases().order_by(CaseStudy.published_at.desc(), CaseStudy.reference.desc())
+    query = query.options(selectinload(CaseStudy.conventions))  # the cards show them
     return list(db.session.scalars(query.limit(limit)))
 
 
