@@ -20,7 +20,7 @@ def load_demo_awards(today=None):
         return
     today = today or date.today()
     data = shipped_json("demo", "awards.json")
-    judges = [demo_judge(address) for address in data["judges"]]
+    judges = [demo_judge(address, name) for address, name in data["judges"]]
     past = new_round(data["past_round"], data["criteria"], judges, today.year - 1,
                      date(today.year - 1, 3, 1), RoundStatus.ANNOUNCED)  # fmt: skip
     past.announcement = data["past_round"]["announcement"]
@@ -46,7 +46,7 @@ def load_demo_awards(today=None):
 
 def new_round(record, criteria, judges, year, opens, status):
     award_round = AwardRound(
-        year=year, title=f"{record['title']} {year}", description=record["description"],
+        year=year, title=record["title"], description=record["description"],
         rules=record["rules"], nominations_open_date=opens,
         nominations_close_date=opens + timedelta(days=45),
         judging_open_date=opens + timedelta(days=46), judging_close_date=opens + timedelta(days=90),
