@@ -60,7 +60,5 @@ def new_round(record, criteria, judges, year, opens, status):
     return award_round
 
 
-def demo_judge(address):
-    return accounts.find_user(address) or accounts.create_user(
-        address, ["judge"], name="Demo judge"
-    )
+def demo_judge(address, name):
+    return accounts.find_user(address) or accounts.create_user(address, ["judge"], name=name)
