@@ -21,6 +21,7 @@ from casebank.extensions import db
 from casebank.models import RoleName
 from casebank.services import accounts
 from casebank.services.audit import SYSTEM
+from casebank.services.awards.demo import name_demo_judge
 from casebank.services.reference_data import load_partners
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ def create_demo_accounts():
             )  # fmt: skip
         else:
             reset(user, account, password)
+        if account.role == RoleName.JUDGE:
+            name_demo_judge(user)
         totp = enrol_authenticator(user) if user.requires_two_factor() else None
         issued.append(Credentials(account, password, totp, reset=existed))
     db.session.flush()

@@ -1,6 +1,6 @@
 """The demo award: last year's round, announced with its winners (and the judges' marks), and
-this year's, open for nominations. Loaded once; judges are invited accounts without a password
-(`flask casebank demo-accounts` gives judge@ one)."""
+this year's, open for nominations. Loaded once; its judges are invited accounts without a
+password (the demo judge account of `flask casebank demo-accounts` joins the open round)."""
 
 from datetime import date, timedelta
 
@@ -58,6 +58,17 @@ def new_round(record, criteria, judges, year, opens, status):
     import_status(award_round, status)
     db.session.add(award_round)
     return award_round
+
+
+def name_demo_judge(user):
+    """The demo judge account (`flask casebank demo-accounts`) judges the rounds still to be
+    judged, so the whole cycle can be tried with it."""
+    query = select(AwardRound).where(
+        AwardRound.status.in_([RoundStatus.DRAFT, RoundStatus.NOMINATIONS_OPEN])
+    )
+    for award_round in db.session.scalars(query):
+        if user not in award_round.judges:
+            award_round.judges.append(user)
 
 
 def demo_judge(address, name):
