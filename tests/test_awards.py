@@ -509,3 +509,17 @@ def test_award_pages_load_in_a_bounded_number_of_queries(auth, client, db):
     db.session.commit()
     db.session.expire_all()
     assert counts() == few
+
+
+def test_a_judge_reads_a_restricted_nomination_by_its_citation_only(auth, client, db):
+    editor = role_user("editor")
+    award_round = open_round()
+    secret = make_case(access_level="restricted", title=f"Seizure {CANARY}",
+                       restricted_notes=f"Informant {CANARY}.")  # fmt: skip
+    nomination = nominations.nominate(award_round, nomination_data(secret), editor)
+    rounds.apply(award_round, "start_judging", editor)
+    db.session.commit()
+    auth.login("judge")
+    page = client.get(f"/judging/rounds/{award_round.id}/nominations/{nomination.id}").text
+    assert "Exemplary work." in page and CANARY not in page
+    assert "judge it from its citation" in page

@@ -73,7 +73,10 @@ def score_page(award_round, nominated, form, errors, posted):
         "awards/judging_nomination.html",
         award_round=award_round,
         nomination=nominated,
-        case=case if permissions.can_view_case(current_user, case) else None,
+        # The public face here; a restricted case study is read in the restricted area, which
+        # audits each reading.
+        case=case if case.is_public else None,
+        restricted_url=None if case.is_public else restricted_url(case),
         conflict=permissions.judging_conflict(current_user, nominated),
         conflict_label=judging.conflict_label,
         form=form,
@@ -82,6 +85,15 @@ def score_page(award_round, nominated, form, errors, posted):
         posted=posted,
     )
     return page, 400 if errors else 200
+
+
+def restricted_url(case):
+    """Where this judge reads a restricted case study, if anywhere."""
+    if permissions.is_officer(current_user):
+        return url_for("restricted.case_detail", reference=case.reference)
+    if permissions.is_editor(current_user):
+        return url_for("editorial.case_review", reference=case.reference)
+    return None
 
 
 @bp.post("/rounds/<int:round_id>/nominations/<int:nomination_id>/conflict")
