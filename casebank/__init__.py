@@ -90,6 +90,7 @@ def register_blueprints(app):
         cli,
         editorial,
         health,
+        judging,
         metrics,
         partner,
         public,
@@ -103,6 +104,7 @@ def register_blueprints(app):
         public.bp, restricted.bp, editorial.bp, partner.bp, admin.bp, account.bp, health.bp, api.bp,
         metrics.bp,
         saved_searches.bp,
+        judging.bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

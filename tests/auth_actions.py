@@ -12,6 +12,7 @@ ROLE_USERS = {
     "editor": ("editor@casebank.example.org", ["editor"], True),
     "admin": ("admin@casebank.example.org", ["admin"], True),
     "expired_officer": ("expired@casebank.example.org", ["officer"], True),
+    "judge": ("judge@casebank.example.org", ["judge"], True),
 }
 ROLES = ["anonymous", *ROLE_USERS]
 

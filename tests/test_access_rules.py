@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from casebank.auth import permissions
 from casebank.auth.permissions import ENDPOINT_RULES, LOGIN_FIRST
-from casebank.models import AccessRequest, CaseStudy, Document, User
+from casebank.models import AccessRequest, AwardRound, CaseStudy, Document, Nomination, User
 from casebank.services import accounts, documents, saved_searches
 from casebank.services.cases import attachments
 from tests.auth_actions import ROLE_USERS, ROLES
@@ -62,8 +62,10 @@ def example_args(db, role="partner"):
     # A saved search is its owner's alone: each role's sweep reaches its own (anonymous: any).
     owner = accounts.find_user(ROLE_USERS[role][0]) if role in ROLE_USERS else partner
     saved = saved_searches.save_search(owner, "Ivory", "ivory", {})
+    award = award_examples(db)
     db.session.commit()  # a refused request rolls back what is not committed (a savepoint here)
     return {
+        **award,
         "static": {"filename": "css/site.css"},
         "security.static": {"filename": "js/base64.js"},
         "public.case_detail": {"reference": public.reference},
@@ -110,6 +112,29 @@ def example_args(db, role="partner"):
         **{f"{side}.statistics_chart": {"name": "year"} for side in ("public", "restricted")},
         **{f"{side}.statistics_csv": {"name": "fines"} for side in ("public", "restricted")},
     }
+
+
+def award_examples(db):
+    """A round judging now (the test judge, editor and admin named), the demo's open round
+    (partners nominate in it) and an honoured nomination of the demo's announced round."""
+    from tests.award_helpers import judging_round
+
+    judging, nomination = judging_round()
+    open_round = db.session.scalar(select(AwardRound).filter_by(status="nominations_open"))
+    honoured = db.session.scalar(select(Nomination).where(Nomination.category.is_not(None)))
+    on_round = {"round_id": judging.id}
+    on_nomination = {**on_round, "nomination_id": nomination.id}
+    return {
+        **{f"editorial.{name}": on_round for name in ("award_round", "edit_award_round",
+                                                     "award_transition", "award_results")},
+        "editorial.nominate": {"round_id": open_round.id},
+        "editorial.feature_case": {"reference": nomination.case_study.reference},
+        "judging.round": on_round,
+        "judging.nomination": on_nomination,
+        "judging.declare_conflict": on_nomination,
+        "partner.nominate": {"round_id": open_round.id},
+        "public.certificate": {"nomination_id": honoured.id},
+    }  # fmt: skip
 
 
 # The API's per-case checks, after the endpoint rule (the example case is a partner's draft).

@@ -52,7 +52,7 @@ def log_in(auth, email, entry):
 def test_one_account_per_role_and_partners_of_two_organisations(runner, db):
     printed = run_demo_accounts(runner)
     roles = {entry["role"] for entry in printed.values()}
-    assert roles == {"officer", "partner", "editor", "admin"}
+    assert roles == {"officer", "partner", "editor", "admin", "judge"}
     partners = {}
     for email, entry in printed.items():
         user = accounts.find_user(email)

@@ -26,7 +26,10 @@ def select_choices(pairs):
     return list(pairs)
 
 
-REQUESTABLE_ROLES = select_choices(r for r in RoleName.choices() if r[0] != RoleName.ADMIN)
+# Judges are named by editors for a round, never asked for.
+REQUESTABLE_ROLES = select_choices(
+    r for r in RoleName.choices() if r[0] not in (RoleName.ADMIN, RoleName.JUDGE)
+)
 
 
 def login_address(form, field):

@@ -14,7 +14,7 @@ import logging
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user as _current_user
 
-from casebank.models.vocab import AccessLevel, WorkflowStatus
+from casebank.models.vocab import AccessLevel, RoundStatus, WorkflowStatus
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,61 @@ def case_audience(user, case):
     return "restricted" if is_officer(user) else "public"
 
 
+# Award: the annual Green Customs Award (casebank/services/awards). Judges are named per
+# round; a judge sees the nominations only while the round is judging, and cannot score one
+# from their own organisation. Scores stay hidden until the round closes: then editors, and
+# only they, read every judge's scores and the totals.
+def is_judge(user):
+    """Someone who may be named a judge: an account with the judge role, or an editor."""
+    return user.is_authenticated and (user.has_role("judge") or is_editor(user))
+
+
+def is_round_judge(user, award_round):
+    return user.is_authenticated and any(j.id == user.id for j in award_round.judges)
+
+
+def can_judge_round(user, award_round):
+    """A round's judge, while it is judging: the only time a judge reads its nominations."""
+    return award_round.status == RoundStatus.JUDGING and is_round_judge(user, award_round)
+
+
+# Why a judge may not score a nomination (None: they may).
+NOMINATING_ORGANISATION = "nominating_organisation"
+CASE_ORGANISATION = "case_organisation"
+DECLARED = "declared"
+
+
+def judging_conflict(user, nomination):
+    """A conflict of interest of this judge on this nomination, shown as an exclusion."""
+    if user.partner_id is not None:
+        if user.partner_id == nomination.partner_id:
+            return NOMINATING_ORGANISATION
+        if user.partner_id == nomination.case_study.partner_id:
+            return CASE_ORGANISATION
+    if any(c.judge_id == user.id for c in nomination.conflicts):
+        return DECLARED
+    return None
+
+
+def can_score(user, nomination):
+    return can_judge_round(user, nomination.round) and judging_conflict(user, nomination) is None
+
+
+def can_read_round_results(user, award_round):
+    """Every judge's scores and the totals: editors, once the round has closed."""
+    return is_editor(user) and award_round.status in (RoundStatus.CLOSED, RoundStatus.ANNOUNCED)
+
+
+def can_nominate(user):
+    """Partners of an organisation and editors put case studies forward."""
+    return has_organisation(user) or is_editor(user)
+
+
+def is_announced(award_round):
+    """What the public sees of the award: announced rounds only."""
+    return award_round.status == RoundStatus.ANNOUNCED
+
+
 ENDPOINT_RULES = {
     "static": anyone,
     "health.healthz": anyone,
@@ -298,6 +353,25 @@ ENDPOINT_RULES = {
     "restricted.statistics_chart": is_officer,
     "restricted.statistics_csv": is_officer,
     "restricted.statistics_json": is_officer,
+    # Award (each view checks the round or nomination itself too: judges, states, conflicts).
+    "editorial.award_rounds": is_editor,
+    "editorial.new_award_round": is_editor,
+    "editorial.award_round": is_editor,
+    "editorial.edit_award_round": is_editor,
+    "editorial.award_transition": is_editor,
+    "editorial.award_results": is_editor,
+    "editorial.nominate": is_editor,
+    "editorial.feature_case": is_editor,
+    "judging.rounds": is_judge,
+    "judging.round": is_judge,
+    "judging.nomination": is_judge,
+    "judging.declare_conflict": is_judge,
+    "partner.award_rounds": is_partner,
+    "partner.nominate": is_partner,
+    "public.awards": anyone,
+    "public.certificate": anyone,
+    "public.feed": anyone,
+    "public.sitemap": anyone,
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {
@@ -305,9 +379,10 @@ BLUEPRINT_RULES = {
     "admin": is_admin,
     "editorial": is_editor,
     "partner": is_partner,
+    "judging": is_judge,
 }
 # Where an anonymous visitor denied by these rules is sent to log in instead of a 404.
-LOGIN_FIRST = {authenticated, is_admin, is_officer, is_editor, is_partner}
+LOGIN_FIRST = {authenticated, is_admin, is_officer, is_editor, is_partner, is_judge}
 
 
 def rule_for(endpoint):

@@ -2,6 +2,14 @@
 
 from casebank.models.api_token import ApiToken
 from casebank.models.audit import AuditEvent
+from casebank.models.award import (
+    AwardCriterion,
+    AwardRound,
+    ConflictDeclaration,
+    Nomination,
+    Score,
+    award_round_judges,
+)
 from casebank.models.case_history import CaseMessage, CaseRevision
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
 from casebank.models.document import (
@@ -22,6 +30,12 @@ __all__ = [
     "AccessRequest",
     "ApiToken",
     "AuditEvent",
+    "AwardCriterion",
+    "AwardRound",
+    "ConflictDeclaration",
+    "Nomination",
+    "Score",
+    "award_round_judges",
     "CaseMessage",
     "CaseRevision",
     "CaseStudy",

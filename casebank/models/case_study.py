@@ -14,6 +14,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -180,6 +181,8 @@ class CaseStudy(db.Model):
     assigned_editor = relationship("User", foreign_keys=[assigned_editor_id])
     # The number of the latest revision: a save that carries an older one is a stale edit.
     version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Editors feature exemplary case studies on the home page (public ones only are shown).
+    featured: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Naive UTC everywhere, so SQLite and PostgreSQL store and compare the same values.
     created_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -26,7 +26,9 @@ roles_users = Table(
 
 # Every role logs in with two factors (ASVS 5.0 6.3.2): partners read their organisation's
 # submissions, restricted notes included.
-TWO_FACTOR_ROLES = (RoleName.OFFICER, RoleName.PARTNER, RoleName.EDITOR, RoleName.ADMIN)
+TWO_FACTOR_ROLES = (
+    RoleName.OFFICER, RoleName.PARTNER, RoleName.EDITOR, RoleName.ADMIN, RoleName.JUDGE
+)  # fmt: skip
 # Roles that see restricted material of every case (not only their organisation's): their
 # sessions idle out sooner (casebank/auth/sessions.py).
 RESTRICTED_MATERIAL_ROLES = (RoleName.OFFICER, RoleName.EDITOR, RoleName.ADMIN)

@@ -152,6 +152,7 @@ class RoleName(Vocabulary):
     PARTNER = ("partner", N_("Partner organisation member"))
     EDITOR = ("editor", N_("Editor (secretariat)"))
     ADMIN = ("admin", N_("Administrator (secretariat)"))
+    JUDGE = ("judge", N_("Award judge"))
 
 
 class RequestStatus(Vocabulary):
@@ -187,3 +188,21 @@ class IndicatorCategory(Vocabulary):
     PACKAGING = ("packaging", N_("Packaging and labelling"))
     COMMODITY = ("commodity", N_("Commodity"))
     BEHAVIOUR = ("behaviour", N_("Behaviour"))
+
+
+class RoundStatus(Vocabulary):
+    """The states of an award round (casebank/services/awards/rounds.py moves it)."""
+
+    DRAFT = ("draft", N_("Draft"))
+    NOMINATIONS_OPEN = ("nominations_open", N_("Nominations open"))
+    JUDGING = ("judging", N_("Judging"))
+    CLOSED = ("closed", N_("Closed"))
+    ANNOUNCED = ("announced", N_("Announced"))
+
+
+class AwardCategory(Vocabulary):
+    """What an editor gives a nomination once the round is closed."""
+
+    WINNER = ("winner", N_("Winner"))
+    RUNNER_UP = ("runner_up", N_("Runner-up"))
+    HONOURABLE_MENTION = ("honourable_mention", N_("Honourable mention"))

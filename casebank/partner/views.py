@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casebank import case_pages
+from casebank import award_pages, case_pages
 from casebank.auth.permissions import (
     can_revise_submission,
     has_organisation,
@@ -14,6 +14,7 @@ from casebank.case_forms import AttachmentForm, CaseStudyForm, MessageForm, Tran
 from casebank.downloads import file_response
 from casebank.partner import bp
 from casebank.services import documents
+from casebank.services.awards import nominations, rounds
 from casebank.services.cases import attachments, queue
 
 
@@ -124,3 +125,25 @@ def download_attachment(reference, document_id):
     document = attachments.attachment(case, document_id) or abort(404)
     documents.record_access("restricted.document.download", document)
     return file_response(document)
+
+
+# The award: rounds taking nominations, and the organisation's nominations.
+@bp.get("/awards")
+def award_rounds():
+    if not has_organisation(current_user):
+        return render_template("partner/no_organisation.html")
+    return render_template(
+        "awards/partner_rounds.html",
+        rounds=nominations.open_rounds(),
+        nominations=nominations.organisation_nominations(current_user.partner_id),
+    )
+
+
+@bp.route("/awards/<int:round_id>/nominate", methods=["GET", "POST"])
+def nominate(round_id):
+    award_round = rounds.get_round(round_id)
+    if award_round is None or award_round not in nominations.open_rounds():
+        abort(404)
+    if not has_organisation(current_user):
+        return render_template("partner/no_organisation.html")
+    return award_pages.nomination_page(award_round, url_for("partner.award_rounds"))

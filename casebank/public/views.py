@@ -5,7 +5,7 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from casebank import export_views, i18n, statistics_views
+from casebank import export_views, feeds, i18n, statistics_views
 from casebank import search as case_search
 from casebank.auth import enrolment, permissions
 from casebank.downloads import file_response
@@ -14,6 +14,7 @@ from casebank.public import bp
 from casebank.request_numbers import page_number
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, CaseStudySchema
 from casebank.services import accounts, catalogue, documents
+from casebank.services.awards import publicity
 from casebank.services.case_transfer import case_record
 from casebank.services.cases import revisions
 from casebank.services.documents import PUBLIC
@@ -26,6 +27,8 @@ def home():
     return render_template(
         "public/home.html",
         latest=catalogue.latest_public_cases(),
+        winners=publicity.latest_winners(),
+        featured=publicity.featured_cases(),
         convention_counts=catalogue.convention_counts(),
         total=catalogue.count_cases(),
     )
@@ -58,7 +61,30 @@ def case_detail(reference):
         hs_codes={h.code: h for h in case.hs_codes},
         partner=case.partner,
         similar=case_search.similar_cases(case.id),
+        sharing=sharing_metadata(case),
     )
+
+
+def sharing_metadata(case):
+    """OpenGraph and schema.org data of a public case page, from its public fields only."""
+    face = public_case_schema.dump(case_record(case))
+    url = url_for("public.case_detail", reference=case.reference, _external=True)
+    return {
+        "title": face["title"],
+        "description": face["summary"],
+        "url": url,
+        "json_ld": {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": face["title"],
+            "description": face["summary"],
+            "url": url,
+            "identifier": case.reference,
+            "inLanguage": str(case.language),
+            "datePublished": case.published_at.date().isoformat() if case.published_at else None,
+            "publisher": {"@type": "Organization", "name": "casebank"},
+        },
+    }
 
 
 @bp.get("/conventions")
@@ -184,3 +210,34 @@ def statistics_csv(name):
 @bp.get("/statistics.json")
 def statistics_json():
     return statistics_views.as_json(officer=False)
+
+
+# The award and publicity: announced rounds, certificates, the Atom feed, the sitemap.
+@bp.get("/awards")
+def awards():
+    return render_template("awards/public_awards.html", rounds=publicity.announced_rounds())
+
+
+@bp.get("/awards/certificates/<int:nomination_id>")
+def certificate(nomination_id):
+    honour = publicity.honour(nomination_id) or abort(404)
+    return render_template("awards/certificate.html", honour=honour)
+
+
+@bp.get("/feed.atom")
+def feed():
+    response = make_response(feeds.atom_feed(publicity.feed_items()))
+    response.mimetype = "application/atom+xml"
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    page = render_template(
+        "public/sitemap.xml",
+        cases=publicity.sitemap_case_pages(),
+        documents=documents.list_documents(PUBLIC),
+    )
+    response = make_response(page)
+    response.mimetype = "application/xml"
+    return response

@@ -1,7 +1,7 @@
 """The demo case bank: partners and case studies written from public reports, a few
 submissions waiting in the editors' queue (with their conversation), illustrative
 risk-indicator documents (restricted, sealed like any upload), and public documents
-summarising public material (each names its sources)."""
+summarising public material (each names its sources), and the demo award rounds."""
 
 from datetime import date
 
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from casebank.extensions import db
 from casebank.models import CaseMessage, CaseStudy, Document
 from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus
+from casebank.services.awards.demo import load_demo_awards
 from casebank.services.case_transfer import import_cases, no_progress
 from casebank.services.documents import create_document
 from casebank.services.reference_data import (
@@ -41,6 +42,7 @@ def load_demo(progress=no_progress):
     result.created += load_demo_submissions(progress).created
     load_demo_risk_indicators()
     load_demo_documents()
+    load_demo_awards()
     return result
 
 

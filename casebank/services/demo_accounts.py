@@ -21,6 +21,7 @@ from casebank.extensions import db
 from casebank.models import RoleName
 from casebank.services import accounts, saved_searches
 from casebank.services.audit import SYSTEM
+from casebank.services.awards.demo import name_demo_judge
 from casebank.services.reference_data import load_partners
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(f"partner.traffic@{DEMO_DOMAIN}", "partner", "TRAFFIC"),
     DemoAccount(f"editor@{DEMO_DOMAIN}", "editor"),
     DemoAccount(f"admin@{DEMO_DOMAIN}", "admin"),
+    DemoAccount(f"judge@{DEMO_DOMAIN}", "judge"),  # named in the demo award rounds
 )
 
 
@@ -109,6 +111,8 @@ def create_demo_accounts():
             )  # fmt: skip
         else:
             reset(user, account, password)
+        if account.role == RoleName.JUDGE:
+            name_demo_judge(user)
         totp = enrol_authenticator(user) if user.requires_two_factor() else None
         issued.append(Credentials(account, password, totp, reset=existed))
         if account.role == "officer":
