@@ -6,11 +6,13 @@ from casebank.models.case_history import CaseMessage, CaseRevision
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
 from casebank.models.document import (
     Document,
+    DocumentVersion,
     RiskIndicator,
     risk_indicator_case_studies,
     risk_indicator_conventions,
     risk_indicator_hs_codes,
 )
+from casebank.models.feedback import Feedback
 from casebank.models.index_outbox import IndexOutbox
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
@@ -25,6 +27,8 @@ __all__ = [
     "CaseRevision",
     "CaseStudy",
     "Document",
+    "DocumentVersion",
+    "Feedback",
     "RiskIndicator",
     "risk_indicator_case_studies",
     "risk_indicator_conventions",

@@ -187,3 +187,12 @@ class IndicatorCategory(Vocabulary):
     PACKAGING = ("packaging", N_("Packaging and labelling"))
     COMMODITY = ("commodity", N_("Commodity"))
     BEHAVIOUR = ("behaviour", N_("Behaviour"))
+
+
+class FeedbackStatus(Vocabulary):
+    """Where a piece of public feedback stands: everything arrives pending."""
+
+    PENDING = ("pending", N_("Pending"))
+    APPROVED = ("approved", N_("Approved"))
+    REJECTED = ("rejected", N_("Rejected"))
+    SPAM = ("spam", N_("Spam"))

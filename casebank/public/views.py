@@ -91,12 +91,6 @@ def document_list():
     )
 
 
-@bp.get("/documents/<int:document_id>")
-def document_detail(document_id):
-    document = documents.get_document(document_id, PUBLIC) or abort(404)
-    return render_template("public/document.html", document=document)
-
-
 @bp.get("/documents/<int:document_id>/download")
 def document_download(document_id):
     # Restricted and draft documents answer 404 here, for everyone, like missing ones.

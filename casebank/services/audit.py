@@ -42,6 +42,7 @@ CSV_FIELDS = (
     "hash",
 )
 
+
 def record(action, actor=None, target=None, details=None, ip=None):
     """Append one event to the chain and flush it; the caller's request or command commits.
 
@@ -255,4 +256,3 @@ def csv_values(event):
         json.dumps(event.details, sort_keys=True, ensure_ascii=False),
         event.hash,
     )
-
