@@ -37,7 +37,9 @@ def add_version(document, fields, data, filename, user):
     store_preview(version, data)
     flush_or_remove_file(version.stored_name, version.preview_name)
     audit_request("document.new_version", target=document, actor=user, level=document.access_level)
-    log.info("document %s version %s uploaded by %s", document.id, number, user.id)
+    log.info(
+        "document %s version %s uploaded by %s", document.id, number, getattr(user, "id", None)
+    )
     return version
 
 
