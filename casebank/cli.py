@@ -21,6 +21,7 @@ from casebank.services import (
     demo,
     demo_accounts,
     documents,
+    feedback,
     key_rotation,
     reference_data,
 )
@@ -248,6 +249,13 @@ def remind_expiring_command():
     """E-mail officers whose restricted access ends within the reminder window."""
     reminded = committed(accounts.send_expiry_reminders)
     click.echo(f"Reminded {len(reminded)} officer(s).")
+
+
+@casebank.command("send-feedback-digest")
+def send_feedback_digest_command():
+    """E-mail editors the feedback that arrived in the last 24 hours (run it daily, from cron)."""
+    recipients = committed(feedback.send_digest)
+    click.echo(f"Feedback digest sent to {len(recipients)} editor(s).")
 
 
 @casebank.command("purge-sessions")

@@ -5,6 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from casebank.downloads import file_response
+from casebank.extensions import csrf
 from casebank.public import bp
 from casebank.public.feedback_forms import FeedbackForm
 from casebank.services import document_versions, documents
@@ -49,7 +50,10 @@ def document_detail(document_id):
     return document_page(document, new_form(documents.current_version(document)))
 
 
+# The feedback form checks its own CSRF token (FlaskForm) instead of the app-wide check, so
+# that a visitor whose token expired gets the form back with what they typed, not an error page.
 @bp.post("/documents/<int:document_id>/feedback")
+@csrf.exempt
 def document_feedback(document_id):
     document = public_document(document_id)
     form = FeedbackForm()
@@ -68,6 +72,7 @@ def version_read(document, number):
 
 
 @bp.route("/feedback", methods=["GET", "POST"])
+@csrf.exempt
 def site_feedback():
     if request.method == "GET":
         return site_page(new_form())

@@ -133,7 +133,10 @@ def load_demo_versions_and_feedback():
             continue
         fields = {
             "label": record["label"],
-            "version_date": date.fromisoformat(record["version_date"]),
+            # The demo's first versions are dated the day they are loaded, so this one too.
+            "version_date": date.fromisoformat(record["version_date"])
+            if record["version_date"]
+            else date.today(),
             "changes": record["changes"],
         }
         data = shipped_file("demo", "documents", record["file"])

@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import parse
 from sqlalchemy import func, select
@@ -21,7 +22,8 @@ from sqlalchemy.orm import selectinload
 from casebank.client_address import current_client
 from casebank.csv_cells import csv_row
 from casebank.extensions import db, limiter
-from casebank.models import Document, Feedback
+from casebank.mail import in_language_of, send_mail
+from casebank.models import Document, Feedback, Role, RoleName, User
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import FeedbackStatus
 
@@ -345,3 +347,54 @@ def received_since(since):
 
 
 DIGEST_PERIOD = timedelta(days=1)
+
+
+def editors():
+    query = (
+        select(User)
+        .join(User.roles)
+        .where(Role.name == RoleName.EDITOR, User.active.is_(True))
+        .order_by(User.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def send_digest(now=None):
+    """Mail every active editor, in their language, what feedback arrived in the last day and
+    how much waits in the queue; nothing is sent when nothing arrived. Returns the recipients.
+    Only counts, ratings and document titles: no names, comments or addresses."""
+    now = now or utc_now()
+    new = received_since(now - DIGEST_PERIOD)
+    if not new:
+        return []
+    waiting = db.session.scalar(
+        select(func.count(Feedback.id)).where(Feedback.status == FeedbackStatus.PENDING)
+    )
+    recipients = editors()
+    for editor in recipients:
+        with in_language_of(editor):
+            subject = ngettext(
+                "casebank: %(num)s new piece of feedback",
+                "casebank: %(num)s new pieces of feedback",
+                len(new),
+            )
+            lines = [
+                _("%(rating)s/5 on %(target)s", rating=item.rating, target=digest_target(item))
+                for item in new
+            ]
+            body = _(
+                "New feedback in the last 24 hours:\n\n%(lines)s\n\n%(waiting)s waiting for "
+                "moderation in total. The queue: %(path)s\n",
+                lines="\n".join(f"- {line}" for line in lines),
+                waiting=waiting,
+                path="/editorial/feedback",
+            )
+        send_mail(editor.email, subject, body)
+    log.info("feedback digest (%s new) sent to %s editors", len(new), len(recipients))
+    return recipients
+
+
+def digest_target(item):
+    if item.document is None:
+        return _("the site as a whole")
+    return item.document.title
