@@ -440,3 +440,11 @@ def test_the_daily_digest_goes_to_editors_in_their_language(app, client, later, 
 
 def test_no_digest_when_nothing_arrived():
     assert feedback_service.send_digest(utc_now() + timedelta(days=3)) == []
+
+
+def test_the_chart_library_leaves_the_import_system_as_it_was():
+    import sys
+
+    import casebank.charts  # noqa: F401 - imported for its effect on sys.meta_path
+
+    assert all(hasattr(finder, "find_spec") for finder in sys.meta_path)

@@ -71,7 +71,8 @@ def check_not_a_robot(honeypot, started_token):
     """The traps a robot falls in and a person does not: a hidden field filled in, a form sent
     within seconds, or one not shown by this site. The message does not say which trap."""
     elapsed = seconds_since_started(started_token)
-    if honeypot or elapsed is None or elapsed < MIN_FILL_SECONDS:
+    minimum = current_app.config.get("FEEDBACK_MIN_FILL_SECONDS", MIN_FILL_SECONDS)
+    if honeypot or elapsed is None or elapsed < minimum:
         log.info("feedback refused by the robot checks from %s", current_client())
         raise FeedbackRefused(
             {
