@@ -4,6 +4,8 @@ restricted versions and thumbnails are sealed, previews are made at upload (and 
 gives none), and the upload form starts on a neutral kind. Also the migration's version 1."""
 
 import io
+import re
+from html import unescape
 
 import pytest
 from PIL import Image
@@ -12,6 +14,7 @@ from sqlalchemy import select, text
 from casebank import crypto
 from casebank.extensions import db
 from casebank.models import Document, DocumentVersion
+from casebank.models.case_study import utc_now
 from casebank.services import document_versions, documents
 from casebank.services.previews import THUMBNAIL_BOX, make_preview
 from casebank.storage import file_store
@@ -20,6 +23,7 @@ from tests.document_files import PNG, pdf_with_text, real_png, upload, uploaded
 from tests.search_helpers import Officer, search
 
 V1_WORD, V2_WORD = "marmalade", "quokkaberry"
+CITES_TITLE = "CITES at the border: appendices, permits and the part customs plays"
 
 
 FIRST = f"First edition about {V1_WORD}.\n".encode()
@@ -264,3 +268,47 @@ def test_officers_find_restricted_new_versions_in_their_search():
     db.session.commit()
     assert search(V2_WORD).total == 0
     assert search(V2_WORD, user=Officer()).total == 1
+
+
+# Library filters: kind, convention, language, year; sorting by date or title
+def library(client, query):
+    html = client.get(f"/documents?{query}").get_data(as_text=True)
+    return re.findall(r'<a href="/documents/\d+">([^<]+)</a>', unescape(html))
+
+
+def test_the_library_filters_by_convention_kind_language_and_year(client):
+    titles = library(client, "convention=MONTREAL")
+    assert titles and all(
+        t.startswith(("L'amendement de Kigali", "Operation DEMETER", "iPIC")) for t in titles
+    )
+    assert "CITES at the border" not in " ".join(titles)
+    assert library(client, "convention=CITES&kind=guidance&language=en") == [CITES_TITLE]
+    assert library(client, "convention=CITES&kind=report") == []
+    this_year = utc_now().year
+    assert CITES_TITLE in library(client, f"year={this_year}")
+    assert library(client, f"year={this_year - 30}") == []
+    html = client.get("/documents?year=abcd&convention=NOPE").get_data(as_text=True)
+    assert "Year: “abcd” is not a value we know" in html
+    assert "Convention: “NOPE” is not a value we know" in html
+
+
+def test_the_library_sorts_by_title_or_date(client):
+    by_title = library(client, "sort=title")
+    assert by_title == sorted(by_title, key=str.casefold)
+    newest = guide(title="Zz newest guide")
+    assert library(client, "sort=date")[0] == newest.title
+    assert library(client, "sort=title")[-1] == newest.title
+
+
+def test_an_editor_sets_the_conventions_a_document_concerns(client, auth):
+    document = guide()
+    auth.login("editor")
+    path = f"/editorial/documents/{document.id}"
+    html = client.get(path).get_data(as_text=True)
+    data = {"csrf_token": csrf_token(html), "title": "Versioned guide", "kind": "guidance",
+            "access_level": "public", "language": "en",
+            "document_conventions": ["BASEL"]}  # fmt: skip
+    assert client.post(path, data=data).status_code == 302
+    assert [c.code for c in document.conventions] == ["BASEL"]
+    auth.logout()
+    assert "Versioned guide" in library(client, "convention=BASEL")

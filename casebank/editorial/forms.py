@@ -35,6 +35,7 @@ class DocumentForm(FlaskForm):
     description = TextAreaField(
         _l("Document description"), validators=[Optional(), Length(max=4000)]
     )
+    document_conventions = MultiCheckboxField(_l("Conventions it concerns"), choices=[])
     case_reference = StringField(
         _l("Attached to case study"), validators=[Optional(), Length(max=32)],
         description=_l("A case-study reference (e.g. CB-2020-102) for photos, scans and reports "
@@ -62,6 +63,7 @@ class DocumentForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.conventions.choices = [(c.code, c.translated_short_name) for c in all_conventions()]
+        self.document_conventions.choices = self.conventions.choices
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

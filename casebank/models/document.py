@@ -199,3 +199,15 @@ Document.versions = relationship(
     cascade="all, delete-orphan",
     order_by=DocumentVersion.number.desc(),
 )
+
+
+# The conventions a document concerns (the library's convention filter), for every kind.
+document_conventions = Table(
+    "document_conventions",
+    db.metadata,
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("convention_id", ForeignKey("conventions.id", ondelete="RESTRICT"), primary_key=True),
+)
+Document.conventions = relationship(
+    Convention, secondary=document_conventions, order_by=Convention.sort_order
+)

@@ -88,6 +88,7 @@ def document_list():
         "public/documents.html",
         documents=documents.list_documents(PUBLIC, filters),
         filters=filters,
+        options=documents.filter_options(PUBLIC),
     )
 
 

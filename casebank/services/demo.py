@@ -12,6 +12,7 @@ from casebank.models import CaseMessage, CaseStudy, Document, Feedback
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus, FeedbackStatus
 from casebank.services.case_transfer import import_cases, no_progress
+from casebank.services.catalogue import all_conventions
 from casebank.services.document_versions import add_version, get_version
 from casebank.services.documents import create_document
 from casebank.services.reference_data import (
@@ -115,6 +116,9 @@ def load_demo_documents():
             "description": record["description"],
             "access_level": AccessLevel.PUBLIC,
             "status": DocumentStatus.PUBLISHED,
+            "conventions": [
+                c for c in all_conventions() if c.code in record.get("conventions", ())
+            ],
         }
         data = shipped_file("demo", "documents", record["file"])
         create_document(fields, data, record["file"])

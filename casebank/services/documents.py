@@ -12,18 +12,19 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import PurePosixPath
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, event, or_, select
+from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from casebank import crypto, file_types
 from casebank.auth.audit_trail import audit_request
 from casebank.extensions import db
-from casebank.models import CaseStudy, Document, DocumentVersion
+from casebank.models import CaseStudy, Convention, Document, DocumentVersion
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import (
     AccessLevel,
@@ -385,10 +386,24 @@ class DocumentFilters:
     access_level: str | None = None
     text: str = ""
     errors: list[str] = field(default_factory=list)
+    convention: str | None = None
+    year: int | None = None
+    sort: str = "date"  # or "title"
 
     @classmethod
     def from_args(cls, args):
         filters = cls(text=(args.get("q") or "").strip()[:100])
+        filters.sort = "title" if args.get("sort") == "title" else "date"
+        convention = (args.get("convention") or "").strip().upper()
+        if convention in {c.code for c in catalogue.all_conventions()}:
+            filters.convention = convention
+        elif convention:
+            filters.errors.append(catalogue.filter_ignored(_l("Convention"), convention))
+        year = (args.get("year") or "").strip()
+        if year.isdigit() and len(year) == 4:
+            filters.year = int(year)
+        elif year:
+            filters.errors.append(catalogue.filter_ignored(_l("Year"), year))
         for name, vocabulary, label in (
             ("kind", DocumentKind, _l("Kind")),
             ("language", Language, _l("Language")),
@@ -405,7 +420,30 @@ class DocumentFilters:
         for name in ("kind", "language", "access_level"):
             if getattr(self, name):
                 query = query.where(getattr(Document, name) == getattr(self, name))
+        if self.convention:
+            query = query.where(Document.conventions.any(Convention.code == self.convention))
+        if self.year:
+            start, end = datetime(self.year, 1, 1), datetime(self.year + 1, 1, 1)
+            query = query.where(DOCUMENT_DATE >= start, DOCUMENT_DATE < end)
         return query
+
+
+# A document's date in the library: when it was published (else uploaded).
+DOCUMENT_DATE = func.coalesce(Document.published_at, Document.created_at)
+
+
+def filter_options(audience):
+    """What the library's convention and year filters offer."""
+    conventions = [(c.code, c.translated_short_name) for c in catalogue.all_conventions()]
+    return {"conventions": conventions, "years": document_years(audience)}
+
+
+def document_years(audience):
+    """The years of the documents audience may see, newest first (the year filter's options)."""
+    query = visible_documents(audience).with_only_columns(DOCUMENT_DATE).distinct()
+    years = {value.year if hasattr(value, "year") else int(str(value)[:4])
+             for value in db.session.scalars(query)}  # fmt: skip
+    return sorted(years, reverse=True)
 
 
 def title_matches(documents, text):
@@ -423,7 +461,10 @@ def list_documents(audience, filters=None):
     query = visible_documents(audience).order_by(Document.updated_at.desc(), Document.id)
     if filters is None:
         return list(db.session.scalars(query))
-    return title_matches(db.session.scalars(filters.apply(query)), filters.text)
+    if filters.sort == "date":
+        query = query.order_by(None).order_by(DOCUMENT_DATE.desc(), Document.id.desc())
+    found = title_matches(db.session.scalars(filters.apply(query)), filters.text)
+    return by_title(found) if filters.sort == "title" else found
 
 
 def attachments_of(case, audience):
