@@ -6,7 +6,13 @@ import pytest
 
 from casebank.services import accounts
 from tests.live_server import serving
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, enrol_authenticator, sync_api
+from tests.test_browser import (
+    CHROMIUM,
+    PASSWORD,
+    browser,  # noqa: F401, F811 (a fixture)
+    enrol_authenticator,
+    sync_api,
+)
 
 EDITOR = "feedback.editor@casebank.example.org"
 CITES_GUIDE = "CITES at the border: appendices, permits and the part customs plays"
@@ -27,16 +33,10 @@ def live_server(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def test_visitor_leaves_feedback_editor_approves_and_replies_visitor_sees_both(
-    live_server, browser, tmp_path
+    live_server,
+    browser,  # noqa: F811 (the fixture imported above)
+    tmp_path,
 ):
     errors = []
 

@@ -57,7 +57,9 @@ def version_download(document_id, number):
 
 @bp.get("/documents/<int:document_id>/versions/<int:number>/preview.png")
 def version_preview(document_id, number):
-    version = version_of(editable(document_id), number)
+    document = editable(document_id)
+    version = version_of(document, number)
+    documents.record_access("restricted.document.view", document)  # restricted ones only
     thumbnail = documents.read_thumbnail(version) or abort(404)
     response = Response(thumbnail, mimetype="image/png", headers=THUMBNAIL_HEADERS)
     if version.is_restricted:

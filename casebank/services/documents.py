@@ -212,15 +212,7 @@ def read_stored(name, restricted):
 def read_version_file(version, restricted=None):
     """A version's bytes, checked like read_file's (StoredFileError when they fail)."""
     restricted = version.document.is_restricted if restricted is None else restricted
-    try:
-        data = read_stored(version.stored_name, restricted)
-    except (OSError, crypto.DecryptionError) as error:
-        log.error("stored file of version %s cannot be read: %s", version.id, error)
-        raise StoredFileError(f"version {version.id}: unreadable") from error
-    if hashlib.sha256(data).hexdigest() != version.sha256:
-        log.error("stored file of version %s does not match its SHA-256", version.id)
-        raise StoredFileError(f"version {version.id}: checksum mismatch")
-    return data
+    return checked_file("version", version, restricted)
 
 
 def read_thumbnail(version, restricted=None):
@@ -287,16 +279,20 @@ def read_file(document, restricted=None):
     decrypt; the caller must then serve an error page, never the bytes.
     """
     restricted = document.is_restricted if restricted is None else restricted
+    return checked_file("document", document, restricted)
+
+
+def checked_file(what, holder, restricted):
+    """The bytes under holder.stored_name (a document or a version), opened when restricted
+    and checked against holder.sha256; StoredFileError (logged) when they fail."""
     try:
-        data = file_store().read(document.stored_name)
-        if restricted:
-            data = crypto.open_sealed(data, keyring(), aad=document.stored_name.encode())
+        data = read_stored(holder.stored_name, restricted)
     except (OSError, crypto.DecryptionError) as error:
-        log.error("stored file of document %s cannot be read: %s", document.id, error)
-        raise StoredFileError(f"document {document.id}: unreadable") from error
-    if hashlib.sha256(data).hexdigest() != document.sha256:
-        log.error("stored file of document %s does not match its SHA-256", document.id)
-        raise StoredFileError(f"document {document.id}: checksum mismatch")
+        log.error("stored file of %s %s cannot be read: %s", what, holder.id, error)
+        raise StoredFileError(f"{what} {holder.id}: unreadable") from error
+    if hashlib.sha256(data).hexdigest() != holder.sha256:
+        log.error("stored file of %s %s does not match its SHA-256", what, holder.id)
+        raise StoredFileError(f"{what} {holder.id}: checksum mismatch")
     return data
 
 
