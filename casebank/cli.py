@@ -23,6 +23,7 @@ from casebank.services import (
     demo,
     demo_accounts,
     documents,
+    feedback,
     key_rotation,
     reference_data,
 )
@@ -259,6 +260,13 @@ def send_mail_command():
     click.echo(f"{sent} queued mails sent; {queued} still queued.")
     if queued:
         raise SystemExit(1)  # cron mails its owner: the SMTP server still refuses
+
+
+@casebank.command("send-feedback-digest")
+def send_feedback_digest_command():
+    """E-mail editors the feedback that arrived in the last 24 hours (run it daily, from cron)."""
+    recipients = committed(feedback.send_digest)
+    click.echo(f"Feedback digest sent to {len(recipients)} editor(s).")
 
 
 @casebank.command("purge-sessions")

@@ -23,9 +23,11 @@ def content_disposition(name):
 
 
 def file_response(document):
-    """The document's bytes as a download; 500 (logged by the service) if they fail the check."""
+    """The document's (or a document version's) bytes as a download; 500 (logged by the
+    service) if they fail the check."""
+    read = documents.read_version_file if hasattr(document, "number") else documents.read_file
     try:
-        data = documents.read_file(document)
+        data = read(document)
     except documents.StoredFileError:
         abort(500)
     response = Response(data, mimetype=document.media_type.split(";")[0])

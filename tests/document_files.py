@@ -148,3 +148,12 @@ def uploaded(response):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     document_id = int(re.search(r"/editorial/documents/(\d+)$", response.location).group(1))
     return db.session.get(Document, document_id)
+
+
+def real_png(size=(40, 30), color=(40, 120, 80)):
+    """A real, decodable PNG (the PNG above is only a signature) for thumbnail tests."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from casebank.auth import permissions
 from casebank.auth.permissions import ENDPOINT_RULES, LOGIN_FIRST
 from casebank.models import AccessRequest, AwardRound, CaseStudy, Document, Nomination, User
-from casebank.services import accounts, documents, saved_searches
+from casebank.services import accounts, documents, feedback, saved_searches
 from casebank.services.cases import attachments
 from tests.auth_actions import ROLE_USERS, ROLES
+from tests.document_files import real_png
 from tests.factories import join_partner, make_case
 
 
@@ -50,6 +51,16 @@ def example_args(db, role="partner"):
         "guide.txt",
     )
     on_risk = {"document_id": risk.id}
+    picture = documents.create_document(  # a real image: its version 1 has a thumbnail
+        {"title": "Poster", "kind": "image", "access_level": "public", "status": "published"},
+        real_png(),
+        "poster.png",
+    )
+    on_version = {"document_id": picture.id, "number": 1}
+    comment = feedback.submit(
+        {"rating": 4, "comment": "Useful.", "consent_to_publish": True}, picture, None
+    )
+    on_feedback = {"feedback_id": comment.id}
     join_partner("TRAFFIC")  # the test partner's own organisation's draft
     own_case = make_case(status="draft", partner="TRAFFIC")
     on_case = {"reference": own_case.reference}
@@ -111,6 +122,18 @@ def example_args(db, role="partner"):
         "saved_searches.unsubscribe": {"token": "not-a-token"},
         **{f"{side}.statistics_chart": {"name": "year"} for side in ("public", "restricted")},
         **{f"{side}.statistics_csv": {"name": "fines"} for side in ("public", "restricted")},
+        # Document versions and feedback (issue 13)
+        "public.document_feedback": {"document_id": picture.id},
+        "public.version_download": on_version,
+        "public.version_preview": on_version,
+        "editorial.new_version": on_risk,
+        "editorial.version_download": on_version,
+        "editorial.version_preview": on_version,
+        "editorial.reply_to_feedback": on_feedback,
+        "editorial.mark_addressed": on_feedback,
+        "editorial.document_feedback": on_risk,
+        "editorial.feedback_chart": on_risk,
+        "editorial.feedback_csv": on_risk,
     }
 
 

@@ -49,6 +49,11 @@ def is_admin(user):
     return user.is_authenticated and user.has_role("admin")
 
 
+def can_read_reply_addresses(user):
+    """A feedback's reply address (personal data) is shown to admins only, never to editors."""
+    return is_admin(user)
+
+
 def can_read_health_details(user):
     """/healthz details (what the database and the indexes hold) are for the machine itself,
     e.g. a container health check, and for admins. A request relayed by a proxy on the same
@@ -372,6 +377,22 @@ ENDPOINT_RULES = {
     "public.certificate": anyone,
     "public.feed": anyone,
     "public.sitemap": anyone,
+    # Document versions, previews and feedback (issue 13). Public ones read public documents
+    # only (services.documents.visible_documents); the reply address is for admins only.
+    "public.document_feedback": anyone,
+    "public.site_feedback": anyone,
+    "public.version_download": anyone,
+    "public.version_preview": anyone,
+    "editorial.new_version": is_editor,
+    "editorial.version_download": is_editor,
+    "editorial.version_preview": is_editor,
+    "editorial.feedback_queue": is_editor,
+    "editorial.moderate_feedback": is_editor,
+    "editorial.reply_to_feedback": is_editor,
+    "editorial.document_feedback": is_editor,
+    "editorial.feedback_chart": is_editor,
+    "editorial.feedback_csv": is_editor,
+    "editorial.mark_addressed": is_editor,
 }
 # Rules a whole blueprint enforces on top of the per-endpoint rule (its one guard).
 BLUEPRINT_RULES = {

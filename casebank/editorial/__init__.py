@@ -5,4 +5,4 @@ from casebank.auth.permissions import guarded_blueprint
 bp = guarded_blueprint("editorial", __name__, url_prefix="/editorial")
 
 
-from casebank.editorial import awards, cases, views  # noqa: E402,F401 - registers the routes on bp
+from casebank.editorial import awards, cases, feedback, views  # noqa: E402,F401 - registers the routes on bp

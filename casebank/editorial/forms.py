@@ -23,7 +23,8 @@ def split_codes(text):
 
 class DocumentForm(FlaskForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=DocumentKind.choices())
+    # A neutral kind first: the risk-indicator fields are required for that kind only.
+    kind = SelectField(_l("Kind"), choices=DocumentKind.choices(), default=DocumentKind.OTHER.value)
     access_level = SelectField(
         _l("Who may read it"), choices=AccessLevel.choices(),
         default=AccessLevel.RESTRICTED.value,
@@ -34,6 +35,7 @@ class DocumentForm(FlaskForm):
     description = TextAreaField(
         _l("Document description"), validators=[Optional(), Length(max=4000)]
     )
+    document_conventions = MultiCheckboxField(_l("Conventions it concerns"), choices=[])
     case_reference = StringField(
         _l("Attached to case study"), validators=[Optional(), Length(max=32)],
         description=_l("A case-study reference (e.g. CB-2020-102) for photos, scans and reports "
@@ -61,6 +63,7 @@ class DocumentForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.conventions.choices = [(c.code, c.translated_short_name) for c in all_conventions()]
+        self.document_conventions.choices = self.conventions.choices
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -102,3 +105,41 @@ class UploadForm(DocumentForm):
 class PublishForm(FlaskForm):
     publish = SubmitField(_l("Publish"))
     unpublish = SubmitField(_l("Return to draft"))
+
+
+# Document versions and feedback moderation (issue 13).
+class VersionForm(FlaskForm):
+    file = FileField(_l("File of the new version"), description=_l(
+        "PDF, DOCX, ODT, plain text, JPEG or PNG. It becomes the current version; earlier "
+        "ones stay downloadable."))  # fmt: skip
+    label = StringField(
+        _l("Version label"), validators=[InputRequired(), Length(max=100)],
+        description=_l("As readers know it, e.g. “2.1” or “2024 edition”."),
+    )  # fmt: skip
+    version_date = DateField(_l("Version date"), validators=[InputRequired()])
+    changes = TextAreaField(
+        _l("What changed"), validators=[Optional(), Length(max=4000)],
+        description=_l("Shown to readers in the list of versions."),
+    )  # fmt: skip
+    submit = SubmitField(_l("Upload the new version"))
+
+    def fields(self):
+        return {
+            "label": self.label.data.strip(),
+            "version_date": self.version_date.data,
+            "changes": (self.changes.data or "").strip() or None,
+        }
+
+
+class ModerationForm(FlaskForm):
+    """Bulk moderation: the checked feedback ids come as a list of "ids" values."""
+
+
+class ReplyForm(FlaskForm):
+    reply = TextAreaField(_l("Public reply"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Save the reply"))
+
+
+class AddressedForm(FlaskForm):
+    version = SelectField(_l("Addressed in version"), choices=[])
+    submit = SubmitField(_l("Save"))

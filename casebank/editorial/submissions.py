@@ -9,13 +9,18 @@ from casebank.extensions import db
 from casebank.models import CaseStudy
 from casebank.models.vocab import DocumentKind
 from casebank.services import documents, risk_indicators
+from casebank.services.catalogue import all_conventions
 from casebank.services.risk_indicators import RiskIndicatorData, RiskIndicatorInvalid
 
 
 def create(form, user):
     """The new document, or None with the form's fields carrying the errors."""
     try:
-        fields = {**form.metadata(), "case_study": case_of(form)}
+        fields = {
+            **form.metadata(),
+            "case_study": case_of(form),
+            "conventions": conventions_of(form),
+        }
         risk = risk_data(form)
         upload = form.file.data
         if not upload and risk is None:
@@ -34,7 +39,11 @@ def create(form, user):
 def update(document, form):
     """Save the form onto document; False with the form's fields carrying the errors."""
     try:
-        fields = {**form.metadata(), "case_study": case_of(form)}
+        fields = {
+            **form.metadata(),
+            "case_study": case_of(form),
+            "conventions": conventions_of(form),
+        }
         risk = risk_data(form)
         if risk is not None:
             risk_indicators.validate(risk)
@@ -48,6 +57,11 @@ def update(document, form):
         show(form, error.errors)
         return False
     return True
+
+
+def conventions_of(form):
+    codes = set(form.document_conventions.data or [])
+    return [c for c in all_conventions() if c.code in codes]
 
 
 def case_of(form):
@@ -89,6 +103,7 @@ def form_data(document):
         "language": document.language.value,
         "description": document.description,
         "case_reference": document.case_study.reference if document.case_study else "",
+        "document_conventions": [c.code for c in document.conventions],
     }
     risk = document.risk_indicator
     if risk is not None:

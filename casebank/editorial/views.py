@@ -23,6 +23,7 @@ def document_list():
         "editorial/documents.html",
         documents=documents.list_documents(EDITOR, filters),
         filters=filters,
+        options=documents.filter_options(EDITOR),
     )
 
 

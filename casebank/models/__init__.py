@@ -14,11 +14,14 @@ from casebank.models.case_history import CaseMessage, CaseRevision
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
 from casebank.models.document import (
     Document,
+    DocumentVersion,
     RiskIndicator,
+    document_conventions,
     risk_indicator_case_studies,
     risk_indicator_conventions,
     risk_indicator_hs_codes,
 )
+from casebank.models.feedback import Feedback
 from casebank.models.index_outbox import IndexOutbox, IndexPosition
 from casebank.models.partner import Partner
 from casebank.models.reference import Convention, HSCode, hs_code_conventions
@@ -40,7 +43,10 @@ __all__ = [
     "CaseRevision",
     "CaseStudy",
     "Document",
+    "DocumentVersion",
+    "Feedback",
     "RiskIndicator",
+    "document_conventions",
     "risk_indicator_case_studies",
     "risk_indicator_conventions",
     "risk_indicator_hs_codes",

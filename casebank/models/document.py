@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Table,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -143,3 +144,70 @@ class RiskIndicator(db.Model):
 
     def __repr__(self):
         return f"<RiskIndicator {self.id}>"
+
+
+class DocumentVersion(db.Model):
+    """One upload of a document: version 1 is its first file, each new upload adds one.
+
+    The document row mirrors its current (highest-numbered) version's file, so search, the
+    API and downloads of "the document" keep reading the document row; earlier versions stay
+    downloadable from here. Sealed values use the same associated data as the document's own
+    columns, so the migration could copy version 1's sealed name and text as they were.
+    A preview is a PNG thumbnail in the file store (sealed like the file when restricted)
+    and/or a short text excerpt.
+    """
+
+    __tablename__ = "document_versions"
+    __table_args__ = (
+        UniqueConstraint("document_id", "number", name="one_number_per_document"),
+        CheckConstraint("number >= 1", name="version_number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    document: Mapped[Document] = relationship(back_populates="versions")
+    number: Mapped[int]
+    label: Mapped[str] = mapped_column(String(100))
+    version_date: Mapped[date]
+    changes: Mapped[str | None] = mapped_column(EncryptedText("document_versions.changes"))
+    original_filename: Mapped[str] = mapped_column(EncryptedText("documents.original_filename"))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    extracted_text: Mapped[str | None] = mapped_column(EncryptedText("documents.extracted_text"))
+    preview_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    preview_text: Mapped[str | None] = mapped_column(
+        EncryptedText("document_versions.preview_text")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    @property
+    def is_restricted(self):
+        return self.document.is_restricted
+
+    def __repr__(self):
+        return f"<DocumentVersion {self.document_id}.{self.number}>"
+
+
+Document.versions = relationship(
+    DocumentVersion,
+    back_populates="document",
+    cascade="all, delete-orphan",
+    order_by=DocumentVersion.number.desc(),
+)
+
+
+# The conventions a document concerns (the library's convention filter), for every kind.
+document_conventions = Table(
+    "document_conventions",
+    db.metadata,
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("convention_id", ForeignKey("conventions.id", ondelete="RESTRICT"), primary_key=True),
+)
+Document.conventions = relationship(
+    Convention, secondary=document_conventions, order_by=Convention.sort_order
+)

@@ -206,3 +206,12 @@ class AwardCategory(Vocabulary):
     WINNER = ("winner", N_("Winner"))
     RUNNER_UP = ("runner_up", N_("Runner-up"))
     HONOURABLE_MENTION = ("honourable_mention", N_("Honourable mention"))
+
+
+class FeedbackStatus(Vocabulary):
+    """Where a piece of public feedback stands: everything arrives pending."""
+
+    PENDING = ("pending", N_("Pending"))
+    APPROVED = ("approved", N_("Approved"))
+    REJECTED = ("rejected", N_("Rejected"))
+    SPAM = ("spam", N_("Spam"))

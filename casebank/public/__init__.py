@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from casebank.public import views  # noqa: E402,F401 - registers the routes on bp
+from casebank.public import feedback, views  # noqa: E402,F401 - registers the routes on bp

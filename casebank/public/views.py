@@ -115,13 +115,8 @@ def document_list():
         "public/documents.html",
         documents=documents.list_documents(PUBLIC, filters),
         filters=filters,
+        options=documents.filter_options(PUBLIC),
     )
-
-
-@bp.get("/documents/<int:document_id>")
-def document_detail(document_id):
-    document = documents.get_document(document_id, PUBLIC) or abort(404)
-    return render_template("public/document.html", document=document)
 
 
 @bp.get("/documents/<int:document_id>/download")

@@ -86,6 +86,7 @@ def document_list():
         "restricted/documents.html",
         documents=documents.list_documents(OFFICER, filters),
         filters=filters,
+        options=documents.filter_options(OFFICER),
     )
 
 

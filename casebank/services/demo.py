@@ -8,10 +8,13 @@ from datetime import date
 from sqlalchemy import func, select
 
 from casebank.extensions import db
-from casebank.models import CaseMessage, CaseStudy, Document
-from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus
+from casebank.models import CaseMessage, CaseStudy, Document, Feedback
+from casebank.models.case_study import utc_now
+from casebank.models.vocab import AccessLevel, DocumentKind, DocumentStatus, FeedbackStatus
 from casebank.services.awards.demo import load_demo_awards
 from casebank.services.case_transfer import import_cases, no_progress
+from casebank.services.catalogue import all_conventions
+from casebank.services.document_versions import add_version, get_version
 from casebank.services.documents import create_document
 from casebank.services.reference_data import (
     load_partners,
@@ -43,6 +46,7 @@ def load_demo(progress=no_progress):
     load_demo_risk_indicators()
     load_demo_documents()
     load_demo_awards()
+    load_demo_versions_and_feedback()
     return result
 
 
@@ -114,8 +118,68 @@ def load_demo_documents():
             "description": record["description"],
             "access_level": AccessLevel.PUBLIC,
             "status": DocumentStatus.PUBLISHED,
+            "conventions": [
+                c for c in all_conventions() if c.code in record.get("conventions", ())
+            ],
         }
         data = shipped_file("demo", "documents", record["file"])
         create_document(fields, data, record["file"])
         created += 1
     return created
+
+
+def load_demo_versions_and_feedback():
+    """A second version of a demo document and some feedback (approved with a reply, one
+    pending, one on the site), each once: versions by number, feedback only into an empty
+    feedback table, so that what editors have since moderated is left alone."""
+    by_file = demo_documents_by_file()
+    for record in shipped_json("demo", "document_versions.json"):
+        document = by_file.get(record["document_file"])
+        if document is None or get_version(document, int(record["label"])) is not None:
+            continue
+        fields = {
+            "label": record["label"],
+            # The demo's first versions are dated the day they are loaded, so this one too.
+            "version_date": date.fromisoformat(record["version_date"])
+            if record["version_date"]
+            else date.today(),
+            "changes": record["changes"],
+        }
+        data = shipped_file("demo", "documents", record["file"])
+        add_version(document, fields, data, record["file"], None)
+    if db.session.scalar(select(func.count()).select_from(Feedback)):
+        return
+    for record in shipped_json("demo", "feedback.json"):
+        document = by_file.get(record["document_file"])
+        if record["document_file"] and document is None:
+            continue
+        feedback = Feedback(
+            document=document,
+            version=document and get_version(document, record["version"]),
+            addressed_in=document
+            and record["addressed_in"]
+            and get_version(document, record["addressed_in"]),
+            status=FeedbackStatus(record["status"]),
+            replied_at=utc_now() if record["reply"] else None,
+            **{
+                name: record[name]
+                for name in (
+                    "rating",
+                    "comment",
+                    "name",
+                    "organisation",
+                    "country",
+                    "consent_to_publish",
+                    "reply",
+                )
+            },
+        )
+        db.session.add(feedback)
+    db.session.flush()
+
+
+def demo_documents_by_file():
+    """The public demo documents by their shipped file name (titles are compared here)."""
+    titles = {r["title"]: r["file"] for r in shipped_json("demo", "documents.json")}
+    known = select(Document).filter_by(access_level=AccessLevel.PUBLIC)
+    return {titles[d.title]: d for d in db.session.scalars(known) if d.title in titles}

@@ -12,18 +12,19 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import PurePosixPath
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, event, or_, select
+from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from casebank import crypto, file_types
 from casebank.auth.audit_trail import audit_request
 from casebank.extensions import db
-from casebank.models import CaseStudy, Document
+from casebank.models import CaseStudy, Convention, Document, DocumentVersion
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import (
     AccessLevel,
@@ -32,7 +33,7 @@ from casebank.models.vocab import (
     Language,
     WorkflowStatus,
 )
-from casebank.services import catalogue
+from casebank.services import catalogue, previews
 from casebank.services.text_extraction import extract_text
 from casebank.storage import file_store
 
@@ -119,8 +120,11 @@ def create_document(fields, data, filename, user=None):
     if document.status == DocumentStatus.PUBLISHED:
         document.published_at = utc_now()
     store_file(document, data)
+    first = new_version(document, 1, {"label": "1", "version_date": utc_now().date()}, user)
+    copy_file_fields(document, first)
+    store_preview(first, data)
     db.session.add(document)
-    flush_or_remove_file(document.stored_name)
+    flush_or_remove_file(document.stored_name, first.preview_name)
     log.info("document %s uploaded by %s", document.id, getattr(user, "id", None))
     return document
 
@@ -132,14 +136,95 @@ def update_document(document, fields):
     for name, value in fields.items():
         setattr(document, name, value)
     if document.is_restricted != restricted_before:
-        data = read_file(document, restricted=restricted_before)
-        old_name = document.stored_name
-        store_file(document, data)
-        flush_or_remove_file(document.stored_name)
-        db.session.info.setdefault(DISCARD_ON_COMMIT, []).append(old_name)
+        restore_versions(document, restricted_before)
     else:
         db.session.flush()
     return document
+
+
+def restore_versions(document, restricted_before):
+    """After a change of access level: every version's file and thumbnail stored again,
+    sealed or in clear, under new names; the old files go once the change is committed."""
+    old_names, new_names = [], []
+    for version in document.versions:
+        data = read_version_file(version, restricted=restricted_before)
+        thumbnail = read_thumbnail(version, restricted=restricted_before)
+        old_names += [version.stored_name, version.preview_name]
+        version.stored_name = write_sealed(data, document.is_restricted)
+        version.preview_name = thumbnail and write_sealed(thumbnail, document.is_restricted)
+        new_names += [version.stored_name, version.preview_name]
+    copy_file_fields(document, current_version(document))
+    flush_or_remove_file(*new_names)
+    db.session.info.setdefault(DISCARD_ON_COMMIT, []).extend(n for n in old_names if n)
+
+
+# Versions: the document row mirrors its current version's file (search and the API read it).
+VERSION_FILE_FIELDS = ("original_filename", "stored_name", "media_type", "size_bytes", "sha256",
+                       "extracted_text")  # fmt: skip
+
+
+def new_version(document, number, fields, user=None):
+    """A version holding the file just stored for document (store_file), with fields: label,
+    version_date and changes."""
+    version = DocumentVersion(
+        number=number,
+        **fields,
+        **{name: getattr(document, name) for name in VERSION_FILE_FIELDS},
+        created_by_id=getattr(user, "id", None),
+    )
+    document.versions.append(version)
+    return version
+
+
+def copy_file_fields(document, version):
+    for name in VERSION_FILE_FIELDS:
+        setattr(document, name, getattr(version, name))
+    return version
+
+
+def current_version(document):
+    return max(document.versions, key=lambda v: v.number)
+
+
+def store_preview(version, data):
+    """The version's thumbnail (stored, sealed like its file) or text excerpt, if any."""
+    preview = previews.make_preview(data, version.media_type, version.extracted_text)
+    version.preview_text = preview.text
+    if preview.thumbnail:
+        version.preview_name = write_sealed(preview.thumbnail, version.document.is_restricted)
+
+
+def write_sealed(data, restricted):
+    """data under a fresh stored name, sealed (bound to the name) when restricted."""
+    store = file_store()
+    name = store.new_name()
+    if restricted:
+        data = crypto.seal(data, keyring(), aad=name.encode())
+    store.write(name, data)
+    return name
+
+
+def read_stored(name, restricted):
+    data = file_store().read(name)
+    return crypto.open_sealed(data, keyring(), aad=name.encode()) if restricted else data
+
+
+def read_version_file(version, restricted=None):
+    """A version's bytes, checked like read_file's (StoredFileError when they fail)."""
+    restricted = version.document.is_restricted if restricted is None else restricted
+    return checked_file("version", version, restricted)
+
+
+def read_thumbnail(version, restricted=None):
+    """The version's PNG thumbnail, or None when it has none or it cannot be read."""
+    if not version.preview_name:
+        return None
+    restricted = version.document.is_restricted if restricted is None else restricted
+    try:
+        return read_stored(version.preview_name, restricted)
+    except (OSError, crypto.DecryptionError) as error:
+        log.error("thumbnail of version %s cannot be read: %s", version.id, error)
+        return None
 
 
 def publish(document, user):
@@ -166,11 +251,13 @@ def store_file(document, data):
     store.write(document.stored_name, data)
 
 
-def flush_or_remove_file(stored_name):
+def flush_or_remove_file(*stored_names):
     try:
         db.session.flush()
     except Exception:
-        file_store().remove(stored_name)
+        for name in stored_names:
+            if name:
+                file_store().remove(name)
         raise
 
 
@@ -192,16 +279,20 @@ def read_file(document, restricted=None):
     decrypt; the caller must then serve an error page, never the bytes.
     """
     restricted = document.is_restricted if restricted is None else restricted
+    return checked_file("document", document, restricted)
+
+
+def checked_file(what, holder, restricted):
+    """The bytes under holder.stored_name (a document or a version), opened when restricted
+    and checked against holder.sha256; StoredFileError (logged) when they fail."""
     try:
-        data = file_store().read(document.stored_name)
-        if restricted:
-            data = crypto.open_sealed(data, keyring(), aad=document.stored_name.encode())
+        data = read_stored(holder.stored_name, restricted)
     except (OSError, crypto.DecryptionError) as error:
-        log.error("stored file of document %s cannot be read: %s", document.id, error)
-        raise StoredFileError(f"document {document.id}: unreadable") from error
-    if hashlib.sha256(data).hexdigest() != document.sha256:
-        log.error("stored file of document %s does not match its SHA-256", document.id)
-        raise StoredFileError(f"document {document.id}: checksum mismatch")
+        log.error("stored file of %s %s cannot be read: %s", what, holder.id, error)
+        raise StoredFileError(f"{what} {holder.id}: unreadable") from error
+    if hashlib.sha256(data).hexdigest() != holder.sha256:
+        log.error("stored file of %s %s does not match its SHA-256", what, holder.id)
+        raise StoredFileError(f"{what} {holder.id}: checksum mismatch")
     return data
 
 
@@ -291,10 +382,24 @@ class DocumentFilters:
     access_level: str | None = None
     text: str = ""
     errors: list[str] = field(default_factory=list)
+    convention: str | None = None
+    year: int | None = None
+    sort: str = "date"  # or "title"
 
     @classmethod
     def from_args(cls, args):
         filters = cls(text=(args.get("q") or "").strip()[:100])
+        filters.sort = "title" if args.get("sort") == "title" else "date"
+        convention = (args.get("convention") or "").strip().upper()
+        if convention in {c.code for c in catalogue.all_conventions()}:
+            filters.convention = convention
+        elif convention:
+            filters.errors.append(catalogue.filter_ignored(_l("Convention"), convention))
+        year = (args.get("year") or "").strip()
+        if year.isdigit() and len(year) == 4:
+            filters.year = int(year)
+        elif year:
+            filters.errors.append(catalogue.filter_ignored(_l("Year"), year))
         for name, vocabulary, label in (
             ("kind", DocumentKind, _l("Kind")),
             ("language", Language, _l("Language")),
@@ -311,7 +416,30 @@ class DocumentFilters:
         for name in ("kind", "language", "access_level"):
             if getattr(self, name):
                 query = query.where(getattr(Document, name) == getattr(self, name))
+        if self.convention:
+            query = query.where(Document.conventions.any(Convention.code == self.convention))
+        if self.year:
+            start, end = datetime(self.year, 1, 1), datetime(self.year + 1, 1, 1)
+            query = query.where(DOCUMENT_DATE >= start, DOCUMENT_DATE < end)
         return query
+
+
+# A document's date in the library: when it was published (else uploaded).
+DOCUMENT_DATE = func.coalesce(Document.published_at, Document.created_at)
+
+
+def filter_options(audience):
+    """What the library's convention and year filters offer."""
+    conventions = [(c.code, c.translated_short_name) for c in catalogue.all_conventions()]
+    return {"conventions": conventions, "years": document_years(audience)}
+
+
+def document_years(audience):
+    """The years of the documents audience may see, newest first (the year filter's options)."""
+    query = visible_documents(audience).with_only_columns(DOCUMENT_DATE).distinct()
+    years = {value.year if hasattr(value, "year") else int(str(value)[:4])
+             for value in db.session.scalars(query)}  # fmt: skip
+    return sorted(years, reverse=True)
 
 
 def title_matches(documents, text):
@@ -329,7 +457,10 @@ def list_documents(audience, filters=None):
     query = visible_documents(audience).order_by(Document.updated_at.desc(), Document.id)
     if filters is None:
         return list(db.session.scalars(query))
-    return title_matches(db.session.scalars(filters.apply(query)), filters.text)
+    if filters.sort == "date":
+        query = query.order_by(None).order_by(DOCUMENT_DATE.desc(), Document.id.desc())
+    found = title_matches(db.session.scalars(filters.apply(query)), filters.text)
+    return by_title(found) if filters.sort == "title" else found
 
 
 def attachments_of(case, audience):
@@ -346,10 +477,7 @@ def rewrap_files(keyring, progress):
     so an interrupted run loses nothing and the next run finishes the job.
     """
     store = file_store()
-    query = select(Document.id, Document.stored_name).where(
-        Document.access_level == AccessLevel.RESTRICTED
-    )
-    rows = list(db.session.execute(query.order_by(Document.id)))
+    rows = restricted_stored_names()
     rewrapped = 0
     with progress(len(rows), "Re-wrapping stored files") as bar:
         for document_id, stored_name in rows:
@@ -368,11 +496,30 @@ def rewrap_files(keyring, progress):
 def files_left_to_rotate(keyring):
     """How many restricted files are still wrapped by an older key (missing ones count too):
     the old key must stay configured until this is 0."""
-    query = select(Document.stored_name).where(Document.access_level == AccessLevel.RESTRICTED)
     store, left = file_store(), 0
-    for stored_name in db.session.scalars(query):
+    for _document_id, stored_name in restricted_stored_names():
         try:
             left += crypto.needs_rewrap(store.read(stored_name), keyring)
         except FileNotFoundError:
             left += 1
     return left
+
+
+def restricted_stored_names():
+    """(document id, stored name) of every sealed file: each version's file and thumbnail
+    (the current version's file is the document's own), once each, by document."""
+    restricted = Document.access_level == AccessLevel.RESTRICTED
+    files = select(Document.id, Document.stored_name).where(restricted)
+    versions = (
+        select(
+            DocumentVersion.document_id, DocumentVersion.stored_name, DocumentVersion.preview_name
+        )
+        .join(Document)
+        .where(restricted)
+    )
+    names = set(db.session.execute(files))
+    for document_id, stored_name, preview_name in db.session.execute(versions):
+        names.add((document_id, stored_name))
+        if preview_name:
+            names.add((document_id, preview_name))
+    return sorted(names)
