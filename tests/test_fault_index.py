@@ -19,7 +19,8 @@ UNAVAILABLE = "Search is not available right now"
 def own_index(app, tmp_path):
     """An app on the suite's database with an index of its own, which these tests break."""
     database = app.config["SQLALCHEMY_DATABASE_URI"]
-    settings = {"INDEX_DIR": tmp_path / "index", "PROPAGATE_EXCEPTIONS": False,
+    # Not tmp_path/index: that is this test's copy of the suite's index (conftest).
+    settings = {"INDEX_DIR": tmp_path / "faulty-index", "PROPAGATE_EXCEPTIONS": False,
                 "SEARCH_SELF_HEAL": True, "SQLALCHEMY_DATABASE_URI": database}  # fmt: skip
     faulty = create_app("testing", settings)
     with faulty.app_context():
