@@ -23,7 +23,7 @@ from casebank.mail import in_language_of, send_mail
 from casebank.models import CaseStudy, SavedSearch, User
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import AccessLevel
-from casebank.search import PUBLIC, RESTRICTED, SearchRequest, matching_references
+from casebank.search import PUBLIC, RESTRICTED, SearchRequest, apply_outbox, matching_references
 from casebank.search.outbox import search_indexes
 from casebank.search.querying import FACETS, BadQuery
 from casebank.services import catalogue
@@ -195,6 +195,7 @@ def send_alerts(now=None):
     """Mail every due saved search's new matches; returns how many mails went out. Each search
     moves on to now whether or not it had news, so a case study is announced once."""
     now = now or utc_now()
+    caught_up_index()
     query = (
         select(SavedSearch)
         .join(User, SavedSearch.user_id == User.id)
@@ -215,6 +216,15 @@ def send_alerts(now=None):
     db.session.flush()
     log.info("alerts: %s mail(s) sent", sent)
     return sent
+
+
+def caught_up_index():
+    """This host's index holds everything committed before the run: a case study published on
+    another host, or whose index write failed, waits in the change feed, and a search that
+    moves past it unseen would never announce it. A feed that cannot be applied (the index
+    fell behind and must be rebuilt) stops the run before any search moves on."""
+    while apply_outbox():
+        pass
 
 
 def send_alert(saved, cases):
