@@ -290,3 +290,19 @@ def test_a_case_published_but_not_yet_in_this_hosts_index_is_announced_not_lost(
     before = len(outbox_messages())
     assert send(app) == 1
     assert case.reference in body(mails_since(before)[0])
+
+
+def test_an_officers_words_are_not_offered_as_the_searchs_name(client, auth, db):
+    # The words are encrypted at rest because an officer may type restricted details; the name
+    # is stored in clear and goes in every alert's subject, so it is not filled in from them.
+    auth.login("officer")
+    form = client.get("/saved-searches/new?q=container+MSCU1234567").get_data(as_text=True)
+    name = re.search(r'<input[^>]*name="name"[^>]*>', form).group(0)
+    assert "MSCU1234567" not in name
+    assert re.search(r'<input[^>]*name="q"[^>]*value="container MSCU1234567"', form)
+
+
+def test_a_partners_words_are_offered_as_the_searchs_name(client, auth, db):
+    auth.login("partner")
+    form = client.get("/saved-searches/new?q=pangolin+scales").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="name"[^>]*value="pangolin scales"', form)

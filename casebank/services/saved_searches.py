@@ -73,6 +73,13 @@ def checked(name, frequency):
     return name, errors
 
 
+def suggested_name(user, text):
+    """The name the form offers: the words, except an officer's (they may hold restricted
+    details: encrypted as the search's words, but the name is kept in clear and goes in every
+    alert's subject)."""
+    return "" if permissions.can_search_restricted(user) else text[:MAX_NAME]
+
+
 def save_search(user, name, text, facets, frequency="none"):
     """A new saved search of this user's: the words as the search runs them, the known facets."""
     name, errors = checked(name, frequency)
