@@ -306,3 +306,17 @@ def test_a_partners_words_are_offered_as_the_searchs_name(client, auth, db):
     auth.login("partner")
     form = client.get("/saved-searches/new?q=pangolin+scales").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="name"[^>]*value="pangolin scales"', form)
+
+
+def test_an_unsubscribe_link_of_a_deleted_search_never_stops_a_later_one(app, client, db):
+    # SQLite gives a new row the id of the last one deleted: the link of a deleted search must
+    # not name the search saved after it.
+    old = saved_for("partner")
+    token = saved_searches.unsubscribe_token(old)
+    db.session.delete(old)
+    db.session.flush()
+    later = saved_searches.save_search(user("partner"), "Later", "tusks", {}, "daily")
+    later.created_at = old.created_at + timedelta(seconds=5)
+    db.session.commit()
+    client.post(f"/saved-searches/unsubscribe/{token}")
+    assert later.frequency == "daily"

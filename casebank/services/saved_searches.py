@@ -148,17 +148,20 @@ def serializer():
 
 
 def unsubscribe_token(saved):
-    return serializer().dumps([saved.id, saved.user_id])
+    # The creation time too: a database may give a later search the id of a deleted one.
+    return serializer().dumps([saved.id, saved.user_id, saved.created_at.isoformat()])
 
 
 def search_of_token(token):
     """The saved search a token names, or None (a bad signature, or the search is gone)."""
     try:
-        search_id, user_id = serializer().loads(token)
+        search_id, user_id, created = serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
         return None
     saved = db.session.get(SavedSearch, search_id) if isinstance(search_id, int) else None
-    return saved if saved is not None and saved.user_id == user_id else None
+    if saved is None or saved.user_id != user_id:
+        return None
+    return saved if saved.created_at.isoformat() == created else None
 
 
 def unsubscribe(saved):
