@@ -86,7 +86,6 @@ def test_a_full_disk_loses_no_save_and_the_change_waits_in_the_outbox(own_index,
         assert feed.backlog(db.session, feed.host_id()) == 0
 
 
-
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_broken_index_makes_the_search_export_unavailable_and_heals_it(own_index):
     generation = search_indexes(own_index).current_generation()
