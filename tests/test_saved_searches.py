@@ -320,3 +320,18 @@ def test_an_unsubscribe_link_of_a_deleted_search_never_stops_a_later_one(app, cl
     db.session.commit()
     client.post(f"/saved-searches/unsubscribe/{token}")
     assert later.frequency == "daily"
+
+
+def test_a_public_case_found_only_by_its_restricted_notes_is_a_line_without_its_title(app, db):
+    # The officer's search runs on the restricted index, notes included: a public case's title
+    # beside the search would tell the mail's reader what its restricted notes say.
+    saved_for("officer", text="okapi")
+    case = new_case(title="Plain public title 8181", restricted_notes="An okapi in the notes.")
+    shown = new_case(title="Okapi in the open 8282")
+    before = len(outbox_messages())
+    assert send(app) == 1
+    text = body(mails_since(before)[0])
+    assert "8181" not in text
+    assert "A new restricted case study matches: log in to read it." in text
+    assert f"/restricted/cases/{case.reference}" in text
+    assert "Okapi in the open 8282" in text and f"/cases/{shown.reference}" in text

@@ -3,8 +3,9 @@
 An alert run (`flask casebank send-alerts`, from cron) mails each due saved search's new
 matches: case studies published since the search's last run that its owner may read *now*,
 judged again at sending (vetting lapsed: no restricted hits). A restricted hit travels as a
-title-free line with a link; restricted text never goes by e-mail. Every mail names its saved
-search and carries a signed one-click unsubscribe link and a List-Unsubscribe header.
+title-free line with a link, and so does a public one found only by its restricted notes;
+restricted text never goes by e-mail. Every mail names its saved search and carries a signed
+one-click unsubscribe link and a List-Unsubscribe header.
 """
 
 import logging
@@ -180,7 +181,9 @@ def is_due(saved, now):
 
 def new_matches(saved, now):
     """The case studies published since the search last ran for alerts that match it and that
-    its owner may read now, oldest first."""
+    its owner may read now, oldest first, each with whether the mail may show its title: a
+    public one that the public index finds too (an officer's search also reads restricted
+    notes, and a public title beside it would tell what those notes say)."""
     user = saved.user
     if not user.active:
         return []
@@ -190,6 +193,9 @@ def new_matches(saved, now):
         found = matching_references(
             search_indexes().searcher(RESTRICTED if officer else PUBLIC), request
         )
+        in_public = (
+            matching_references(search_indexes().searcher(PUBLIC), request) if officer else found
+        )
     except BadQuery:
         return []
     query = (
@@ -198,7 +204,11 @@ def new_matches(saved, now):
         .where(CaseStudy.published_at > saved.alerted_until, CaseStudy.published_at <= now)
         .order_by(CaseStudy.published_at, CaseStudy.reference)
     )
-    return [case for case in db.session.scalars(query) if permissions.can_view_case(user, case)]
+    return [
+        (case, case.access_level == AccessLevel.PUBLIC and case.reference in in_public)
+        for case in db.session.scalars(query)
+        if permissions.can_view_case(user, case)
+    ]
 
 
 def send_alerts(now=None):
@@ -248,8 +258,8 @@ def send_alert(saved, cases):
             _("New case studies match your saved search “%(name)s”:", name=saved.name),
             "",
         ]
-        for case in cases:
-            lines += alert_lines(case)
+        for case, titled in cases:
+            lines += alert_lines(case, titled)
         lines += [
             _(
                 "Your saved searches: %(link)s",
@@ -267,9 +277,10 @@ def send_alert(saved, cases):
     log.info("alert of saved search %s sent to user %s (%s hits)", saved.id, user.id, len(cases))
 
 
-def alert_lines(case):
-    """A public case study by its title; a restricted one by a line without any of its text."""
-    if case.access_level == AccessLevel.RESTRICTED:
+def alert_lines(case, titled):
+    """A case study by its title (titled: public, and found in the public index); any other by
+    a line without any of its text."""
+    if not titled:
         link = url_for("restricted.case_detail", reference=case.reference, _external=True)
         return [_("A new restricted case study matches: log in to read it."), link, ""]
     link = url_for("public.case_detail", reference=case.reference, _external=True)
