@@ -6,6 +6,7 @@ from flask import Response, abort, request, stream_with_context
 from casebank import search as case_search
 from casebank.auth import permissions
 from casebank.auth.audit_trail import audit_request
+from casebank.client_address import current_client
 from casebank.downloads import content_disposition
 from casebank.search.links import url_of
 from casebank.search.querying import Hit
@@ -19,6 +20,16 @@ OFFICER_EXPORTS = "10 per hour"
 def export_limit():
     """Flask-Limiter's limit for an export route, by who asks (officers' exports are rarer)."""
     return OFFICER_EXPORTS if permissions.is_officer(permissions.current_user()) else PUBLIC_EXPORTS
+
+
+def exporter():
+    """Whom the export limit counts: a member by account (a new address is no new allowance),
+    a visitor by client address. Every export route shares one count (EXPORTS_SCOPE)."""
+    user = permissions.current_user()
+    return f"user:{user.id}" if user.is_authenticated else current_client()
+
+
+EXPORTS_SCOPE = "exports"
 
 
 def stream(rows, columns, fmt, name, officer):

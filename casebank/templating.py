@@ -30,9 +30,24 @@ def show_value(value):
     return "" if value is None else value
 
 
+# url_for's own keywords: a query argument of that name would shape the link (an anchor, an
+# absolute address) or clash with the endpoint (500) instead of travelling as an argument.
+LINK_RESERVED = {"endpoint"}
+
+
+def link_args(*dropped):
+    """The request's query arguments, to repeat in a link to another page: without `dropped`,
+    and without the names url_for reads itself (LINK_RESERVED, and any starting with _)."""
+    return {
+        name: value
+        for name, value in request.args.to_dict().items()
+        if name not in dropped and name not in LINK_RESERVED and not name.startswith("_")
+    }
+
+
 def url_with(**changes):
     """The current URL with some query arguments changed (None removes one)."""
-    args = request.args.to_dict()
+    args = link_args(*(request.view_args or {}))
     args.update(changes)
     args = {k: v for k, v in args.items() if v not in (None, "")}
     return url_for(request.endpoint, **(request.view_args or {}), **args)
@@ -44,4 +59,4 @@ def register(app):
         paragraphs=paragraphs,
         show_value=show_value,
     )
-    app.jinja_env.globals.update(url_with=url_with, vocab=VOCABULARIES)
+    app.jinja_env.globals.update(url_with=url_with, link_args=link_args, vocab=VOCABULARIES)

@@ -95,3 +95,11 @@ def test_publishing_through_import_is_recorded(db):
     assert published() == ["system"]
     make_case(reference=case.reference, status="published", title="Edited title")
     assert published() == ["system"]  # an edit of a published case is not a new publication
+
+
+def test_the_audit_pages_export_link_takes_no_argument_url_for_reads_itself(auth, client):
+    auth.login("admin")
+    response = client.get("/admin/audit?action=login.failure&endpoint=x&_anchor=y")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'href="/admin/audit.csv?action=login.failure"' in html

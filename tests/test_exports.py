@@ -180,3 +180,46 @@ def test_an_unknown_format_or_a_bad_query_is_not_a_500(client):
     assert client.get("/cases/export.xml").status_code == 404
     assert client.get("/search/export.csv?q=" + "x" * 300).status_code == 400
     assert client.get("/cases/export.csv?year=abc").status_code == 200
+
+
+def answer(client, path, **options):
+    """The status of a request whose (streamed) body is read to the end."""
+    response = client.get(path, **options)
+    response.get_data()
+    return response.status_code
+
+
+def test_an_officers_export_limit_is_one_for_every_export_route(client, auth):
+    # The restricted case list and the search (the restricted index, for an officer) both
+    # export restricted fields: one allowance for both, or an officer gets twice the limit.
+    auth.login("officer")
+    answers = [answer(client, "/restricted/cases/export.json") for _ in range(10)]
+    assert answers == [200] * 10
+    assert answer(client, "/search/export.json?q=ivory") == 429
+
+
+def test_an_officers_export_limit_follows_the_account_not_the_address(client, auth):
+    auth.login("officer")
+    for number in range(10):
+        address = {"REMOTE_ADDR": f"198.51.100.{number + 1}"}
+        assert answer(client, "/restricted/cases/export.json", environ_base=address) == 200
+    address = {"REMOTE_ADDR": "203.0.113.9"}
+    assert answer(client, "/restricted/cases/export.json", environ_base=address) == 429
+
+
+@pytest.mark.parametrize("args", ["fmt=xml", "endpoint=x", "_anchor=x", "_external=1"])
+@pytest.mark.parametrize("path", ["/cases?", "/search?q=ivory&"])
+def test_an_argument_that_link_building_reserves_is_no_500_and_shapes_no_link(client, path, args):
+    # The export and pagination links repeat the page's arguments: names that url_for reads
+    # itself (the route's own, endpoint, _anchor, _external...) are not the page's.
+    response = client.get(path + args)
+    assert response.status_code == 200
+    links = re.findall(r'href="([^"]*export\.(?:csv|json)[^"]*)"', response.get_data(as_text=True))
+    assert links and all(link.startswith("/") and "#" not in link for link in links)
+
+
+def test_a_reserved_argument_leaves_an_officers_pages_whole(client, auth):
+    auth.login("officer")
+    assert client.get("/restricted/cases?fmt=xml").status_code == 200
+    page = client.get("/search?q=ivory&endpoint=x&_anchor=y").get_data(as_text=True)
+    assert re.search(r'href="/saved-searches/new\?q=ivory"', page)

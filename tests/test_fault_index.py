@@ -19,7 +19,8 @@ UNAVAILABLE = "Search is not available right now"
 def own_index(app, tmp_path):
     """An app on the suite's database with an index of its own, which these tests break."""
     database = app.config["SQLALCHEMY_DATABASE_URI"]
-    settings = {"INDEX_DIR": tmp_path / "index", "PROPAGATE_EXCEPTIONS": False,
+    # Not tmp_path/index: that is this test's copy of the suite's index (conftest).
+    settings = {"INDEX_DIR": tmp_path / "faulty-index", "PROPAGATE_EXCEPTIONS": False,
                 "SEARCH_SELF_HEAL": True, "SQLALCHEMY_DATABASE_URI": database}  # fmt: skip
     faulty = create_app("testing", settings)
     with faulty.app_context():
@@ -84,3 +85,17 @@ def test_a_full_disk_loses_no_save_and_the_change_waits_in_the_outbox(own_index,
         case.title = before
         db.session.commit()  # the next commit applies every row left in the feed
         assert feed.backlog(db.session, feed.host_id()) == 0
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_broken_index_makes_the_search_export_unavailable_and_heals_it(own_index):
+    generation = search_indexes(own_index).current_generation()
+    for segment in (generation / "public").glob("*.seg"):
+        data = bytearray(segment.read_bytes())
+        data[len(data) // 4 :] = bytes(len(data) - len(data) // 4)
+        segment.write_bytes(bytes(data))
+    search_indexes(own_index).close()
+    assert own_index.test_client().get("/search/export.csv?q=ivory").status_code == 503
+    assert healed(own_index)
+    response = own_index.test_client().get("/search/export.csv?q=ivory")
+    assert response.status_code == 200 and "\ncase," in response.get_data(as_text=True)

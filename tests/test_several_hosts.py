@@ -17,7 +17,6 @@ from sqlalchemy import delete
 
 from casebank.extensions import db
 from casebank.models import CaseStudy, IndexPosition
-from casebank.search import apply_outbox
 from tests.factories import case_record
 from tests.test_fault_redis import closed_port
 
@@ -103,7 +102,6 @@ def hosts(app, tmp_path):
         db.session.execute(delete(CaseStudy).where(CaseStudy.reference.like("HOSTS-%")))
         db.session.execute(delete(IndexPosition).where(IndexPosition.host.like("host-%")))
         db.session.commit()
-        apply_outbox()  # the suite's own index follows what the hosts wrote, as a host would
 
 
 def test_a_change_on_one_host_is_searchable_on_another_within_two_seconds(hosts):

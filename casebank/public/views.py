@@ -175,13 +175,17 @@ def same_site_referrer():
 
 # Exports of exactly what the case list and the search show (casebank/export_views.py).
 @bp.get("/cases/export.<fmt>")
-@limiter.limit(export_views.export_limit)
+@limiter.shared_limit(
+    export_views.export_limit, export_views.EXPORTS_SCOPE, key_func=export_views.exporter
+)
 def case_list_export(fmt):
     return export_views.case_list_export(fmt, officer=False)
 
 
 @bp.get("/search/export.<fmt>")
-@limiter.limit(export_views.export_limit)
+@limiter.shared_limit(
+    export_views.export_limit, export_views.EXPORTS_SCOPE, key_func=export_views.exporter
+)
 def search_export(fmt):
     return export_views.search_export(fmt)
 

@@ -105,7 +105,9 @@ def document_download(document_id):
 
 
 @bp.get("/cases/export.<fmt>")
-@limiter.limit(export_views.export_limit)
+@limiter.shared_limit(
+    export_views.export_limit, export_views.EXPORTS_SCOPE, key_func=export_views.exporter
+)
 def case_list_export(fmt):
     """Every case study the restricted list shows for these filters; audited (filters and
     count)."""

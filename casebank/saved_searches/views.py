@@ -32,7 +32,8 @@ def facets_of(args):
 def new():
     """The form to save the search these arguments run (the search page links here)."""
     text, facets = (request.args.get("q") or "")[:200], facets_of(request.args)
-    form = NewSavedSearchForm(formdata=None, q=text, facets=json.dumps(facets), name=text[:100])
+    name = service.suggested_name(current_user, text)
+    form = NewSavedSearchForm(formdata=None, q=text, facets=json.dumps(facets), name=name)
     return render_template("saved_searches/new.html", form=form, text=text, facets=facets)
 
 

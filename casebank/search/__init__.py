@@ -113,7 +113,7 @@ def every_hit_for(user, request):
     """Every hit of request (all pages, in the page's order) in the index this user may read,
     as stored fields, with that index's audience (exports; the export records itself)."""
     audience = audience_of(user)
-    return audience, every_hit(search_indexes().searcher(audience), request, audience)
+    return audience, reading(audience, lambda searcher: every_hit(searcher, request, audience))
 
 
 def case_references_matching(user, text):

@@ -578,18 +578,34 @@ def suggest(searcher, text):
 
 
 def nearest_word(reader, word):
-    """The indexed word nearest to word: fewest edits (one, else two), then the longest
-    shared beginning, then the most documents. Whoosh's own corrector ranked by frequency
-    across distances and proposed "on" for "ozne"; people misspell the middle and end of a
-    word more than its beginning."""
-    for distance in (1, 2):
-        found = [w for w in reader.terms_within("spell", word, distance) if len(w) >= 3]
-        if found:
-            return max(
-                found,
-                key=lambda w: (shared_start(w, word), reader.doc_frequency("spell", w), w),
-            )
-    return None
+    """The indexed word nearest to word: fewest edits (a swap of two neighbours counts as one),
+    then the longest shared beginning, then the most documents. Whoosh's own corrector ranked
+    by frequency across distances and proposed "on" for "ozne"; people misspell the middle and
+    end of a word more than its beginning. Whoosh's own distance depends on how the index is
+    split into segments (one segment found no word within one edit of "pangolni"), so the
+    candidates within two are ranked here."""
+    found = [w for w in reader.terms_within("spell", word, 2) if len(w) >= 3]
+    if not found:
+        return None
+    return max(
+        found,
+        key=lambda w: (-edits(w, word), shared_start(w, word), reader.doc_frequency("spell", w), w),
+    )
+
+
+def edits(a, b):
+    """Insertions, deletions, substitutions and swaps of neighbours that turn a into b (the
+    optimal string alignment distance)."""
+    before, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            cost = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if before and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        before, row = row, current
+    return row[-1]
 
 
 def shared_start(a, b):

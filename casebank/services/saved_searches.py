@@ -3,8 +3,9 @@
 An alert run (`flask casebank send-alerts`, from cron) mails each due saved search's new
 matches: case studies published since the search's last run that its owner may read *now*,
 judged again at sending (vetting lapsed: no restricted hits). A restricted hit travels as a
-title-free line with a link; restricted text never goes by e-mail. Every mail names its saved
-search and carries a signed one-click unsubscribe link and a List-Unsubscribe header.
+title-free line with a link, and so does a public one found only by its restricted notes;
+restricted text never goes by e-mail. Every mail names its saved search and carries a signed
+one-click unsubscribe link and a List-Unsubscribe header.
 """
 
 import logging
@@ -23,7 +24,7 @@ from casebank.mail import in_language_of, send_mail
 from casebank.models import CaseStudy, SavedSearch, User
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import AccessLevel
-from casebank.search import PUBLIC, RESTRICTED, SearchRequest, matching_references
+from casebank.search import PUBLIC, RESTRICTED, SearchRequest, apply_outbox, matching_references
 from casebank.search.outbox import search_indexes
 from casebank.search.querying import FACETS, BadQuery
 from casebank.services import catalogue
@@ -71,6 +72,13 @@ def checked(name, frequency):
     if frequency not in FREQUENCIES:
         errors["frequency"] = [_("Choose how often to hear of new matches.")]
     return name, errors
+
+
+def suggested_name(user, text):
+    """The name the form offers: the words, except an officer's (they may hold restricted
+    details: encrypted as the search's words, but the name is kept in clear and goes in every
+    alert's subject)."""
+    return "" if permissions.can_search_restricted(user) else text[:MAX_NAME]
 
 
 def save_search(user, name, text, facets, frequency="none"):
@@ -141,17 +149,20 @@ def serializer():
 
 
 def unsubscribe_token(saved):
-    return serializer().dumps([saved.id, saved.user_id])
+    # The creation time too: a database may give a later search the id of a deleted one.
+    return serializer().dumps([saved.id, saved.user_id, saved.created_at.isoformat()])
 
 
 def search_of_token(token):
     """The saved search a token names, or None (a bad signature, or the search is gone)."""
     try:
-        search_id, user_id = serializer().loads(token)
+        search_id, user_id, created = serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
         return None
     saved = db.session.get(SavedSearch, search_id) if isinstance(search_id, int) else None
-    return saved if saved is not None and saved.user_id == user_id else None
+    if saved is None or saved.user_id != user_id:
+        return None
+    return saved if saved.created_at.isoformat() == created else None
 
 
 def unsubscribe(saved):
@@ -170,7 +181,9 @@ def is_due(saved, now):
 
 def new_matches(saved, now):
     """The case studies published since the search last ran for alerts that match it and that
-    its owner may read now, oldest first."""
+    its owner may read now, oldest first, each with whether the mail may show its title: a
+    public one that the public index finds too (an officer's search also reads restricted
+    notes, and a public title beside it would tell what those notes say)."""
     user = saved.user
     if not user.active:
         return []
@@ -180,6 +193,9 @@ def new_matches(saved, now):
         found = matching_references(
             search_indexes().searcher(RESTRICTED if officer else PUBLIC), request
         )
+        in_public = (
+            matching_references(search_indexes().searcher(PUBLIC), request) if officer else found
+        )
     except BadQuery:
         return []
     query = (
@@ -188,13 +204,18 @@ def new_matches(saved, now):
         .where(CaseStudy.published_at > saved.alerted_until, CaseStudy.published_at <= now)
         .order_by(CaseStudy.published_at, CaseStudy.reference)
     )
-    return [case for case in db.session.scalars(query) if permissions.can_view_case(user, case)]
+    return [
+        (case, case.access_level == AccessLevel.PUBLIC and case.reference in in_public)
+        for case in db.session.scalars(query)
+        if permissions.can_view_case(user, case)
+    ]
 
 
 def send_alerts(now=None):
     """Mail every due saved search's new matches; returns how many mails went out. Each search
     moves on to now whether or not it had news, so a case study is announced once."""
     now = now or utc_now()
+    caught_up_index()
     query = (
         select(SavedSearch)
         .join(User, SavedSearch.user_id == User.id)
@@ -217,6 +238,15 @@ def send_alerts(now=None):
     return sent
 
 
+def caught_up_index():
+    """This host's index holds everything committed before the run: a case study published on
+    another host, or whose index write failed, waits in the change feed, and a search that
+    moves past it unseen would never announce it. A feed that cannot be applied (the index
+    fell behind and must be rebuilt) stops the run before any search moves on."""
+    while apply_outbox():
+        pass
+
+
 def send_alert(saved, cases):
     user = saved.user
     link = url_for("saved_searches.unsubscribe", token=unsubscribe_token(saved), _external=True)
@@ -228,8 +258,8 @@ def send_alert(saved, cases):
             _("New case studies match your saved search “%(name)s”:", name=saved.name),
             "",
         ]
-        for case in cases:
-            lines += alert_lines(case)
+        for case, titled in cases:
+            lines += alert_lines(case, titled)
         lines += [
             _(
                 "Your saved searches: %(link)s",
@@ -247,9 +277,10 @@ def send_alert(saved, cases):
     log.info("alert of saved search %s sent to user %s (%s hits)", saved.id, user.id, len(cases))
 
 
-def alert_lines(case):
-    """A public case study by its title; a restricted one by a line without any of its text."""
-    if case.access_level == AccessLevel.RESTRICTED:
+def alert_lines(case, titled):
+    """A case study by its title (titled: public, and found in the public index); any other by
+    a line without any of its text."""
+    if not titled:
         link = url_for("restricted.case_detail", reference=case.reference, _external=True)
         return [_("A new restricted case study matches: log in to read it."), link, ""]
     link = url_for("public.case_detail", reference=case.reference, _external=True)
