@@ -98,7 +98,7 @@ def test_charts_are_svg_images_with_their_own_strict_policy(client):
         assert response.status_code == 200, name
         assert response.mimetype == "image/svg+xml"
         assert response.headers["Content-Security-Policy"] == (
-            "default-src 'none'; style-src 'unsafe-inline'"
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; sandbox"
         )
         assert b"<script" not in response.data and b"http://kozea" not in response.data
     assert client.get("/statistics/fines.svg").status_code == 404  # a table without a chart
