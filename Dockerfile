@@ -13,7 +13,8 @@ COPY app.py ./
 # The catalogues are compiled before the package is installed, so the .mo files go with it.
 RUN pip install -c requirements.lock babel && pybabel -q compile -d casebank/translations \
     && pip install -c requirements.lock . \
-    && useradd --system --home /app casebank && mkdir -p /data && chown casebank /data
+    && useradd --system --home /app casebank && mkdir -p /data /var/lib/casebank-index \
+    && chown casebank /data /var/lib/casebank-index
 USER casebank
 EXPOSE 8000
 # Migrations run before the server starts, never create_all.

@@ -72,7 +72,8 @@ class BaseConfig:
         self.SECRET_KEY = env.get("CASEBANK_SECRET_KEY") or self.SECRET_KEY_DEFAULT
         self.ENCRYPTION_KEY = env.get("CASEBANK_ENCRYPTION_KEY")
         self.SQLALCHEMY_DATABASE_URI = self.database_url(env)
-        self.INDEX_DIR = self.DATA_DIR / "index"
+        # Each host's own search index (on several hosts: a local disk, not the shared volume).
+        self.INDEX_DIR = Path(env.get("CASEBANK_INDEX_DIR") or self.DATA_DIR / "index").resolve()
         self.FILE_STORE_DIR = self.DATA_DIR / "files"
         self.REDIS_URL = env.get("CASEBANK_REDIS_URL")
         # This host's name in the change feed (default: the machine's name and the index path).

@@ -118,3 +118,10 @@ def test_cheap_password_hashing_is_for_tests_only():
     assert TestingConfig.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS
     for config in (DevelopmentConfig, ProductionConfig):
         assert not hasattr(config, "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS")
+
+
+def test_the_index_can_live_apart_from_the_shared_data_directory(tmp_path):
+    shared = {"CASEBANK_DATA_DIR": str(tmp_path / "shared")}
+    assert load_config("development", shared).INDEX_DIR == (tmp_path / "shared" / "index")
+    own = {**shared, "CASEBANK_INDEX_DIR": str(tmp_path / "local")}
+    assert load_config("development", own).INDEX_DIR == tmp_path / "local"

@@ -14,16 +14,32 @@ def compose():
 
 
 def test_compose_runs_app_with_postgres_and_redis(compose):
-    assert set(compose["services"]) == {"app", "db", "redis"}
+    assert set(compose["services"]) == {"migrate", "app", "proxy", "db", "redis"}
     assert compose["services"]["db"]["image"].startswith("postgres:")
     assert compose["services"]["redis"]["image"].startswith("redis:")
 
 
-def test_app_service_is_built_here_and_published_on_8000(compose):
-    app = compose["services"]["app"]
-    assert app["build"] == "."
-    assert "8000:8000" in app["ports"]
-    assert set(app["depends_on"]) == {"db", "redis"}
+def test_several_app_hosts_run_behind_the_proxy_after_one_migration_step(compose):
+    services = compose["services"]
+    assert services["migrate"]["build"] == "." and "db upgrade" in " ".join(
+        services["migrate"]["command"]
+    )
+    app = services["app"]
+    assert "ports" not in app  # reached through the proxy only
+    assert app["deploy"]["replicas"] == "${CASEBANK_REPLICAS:-2}"
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "db upgrade" not in " ".join(app["command"])  # replicas never migrate at once
+    assert "reindex --if-missing" in " ".join(app["command"])
+    assert "8000:80" in services["proxy"]["ports"]
+    nginx = (ROOT / "config" / "nginx.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $remote_addr" in nginx  # not the client's own
+
+
+def test_each_host_keeps_its_own_index_and_shares_the_file_store(compose):
+    env = compose["services"]["app"]["environment"]
+    assert env["CASEBANK_DATA_DIR"] == "/data"
+    assert not env["CASEBANK_INDEX_DIR"].startswith("/data")
+    assert env["CASEBANK_PROXY_COUNT"] == "1"
 
 
 def test_app_environment_points_at_the_compose_services(compose):
