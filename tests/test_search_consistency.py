@@ -247,3 +247,29 @@ def test_a_commit_that_queues_everything_applies_a_bounded_part_and_leaves_the_r
         - 2 * 5
     )
     assert check_index(repair=True)["queued"] == left and queued() == 0
+
+
+def test_a_worker_whose_apply_a_rebuild_overtook_leaves_the_rebuilds_position(monkeypatch):
+    """A worker applies rows into the live generation; meanwhile a rebuild swaps in a new one
+    read before those rows and sets this host back to its start. The worker's late position
+    must not carry the host past rows the new generation never received."""
+    risk = db.session.scalar(select(Document).filter_by(kind="risk_indicator"))
+    host = feed.host_id()
+    start = feed.position_of(db.session, host)
+    write = outbox.write_entries
+
+    def overtaken(session, writers, *args, **kwargs):
+        # What this worker writes lands in the generation the rebuild retires...
+        writers = {}
+        write(session, writers, *args, **kwargs)
+        # ...and the rebuild sets the host back to the head it read before.
+        feed.set_position(session, host, start)
+        session.commit()
+
+    monkeypatch.setattr(outbox, "write_entries", overtaken)
+    risk.risk_indicator.indicators = [{"category": "routing", "indicator": f"Via {WORD}."}]
+    db.session.commit()
+    monkeypatch.setattr(outbox, "write_entries", write)
+    assert feed.position_of(db.session, host) == start
+    outbox.apply_outbox()
+    assert search(WORD, user=Officer()).total == 1

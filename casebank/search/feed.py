@@ -80,6 +80,34 @@ def set_position(session, host, position):
     session.add(row)
 
 
+def mark(session, host):
+    """(position, applied_at) of host as it is now, or None: what advance() compares with."""
+    row = session.get(IndexPosition, host)
+    return (row.position, row.applied_at) if row else None
+
+
+def advance(session, host, seen, position):
+    """Move host to position unless it changed since mark() gave seen: a rebuild that swapped in
+    a new generation and set it back where that generation starts (to the same number, maybe),
+    or another worker. Their position then stands; returns whether host moved."""
+    if seen is None:
+        if session.get(IndexPosition, host) is not None:
+            return False
+        set_position(session, host, position)
+        return True
+    moved = session.execute(
+        update(IndexPosition)
+        .where(
+            IndexPosition.host == host,
+            IndexPosition.position == seen[0],
+            IndexPosition.applied_at == seen[1],
+        )
+        .values(position=position, applied_at=utc_now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(moved)
+
+
 def rows_after(session, position, limit):
     """The next rows to apply after position; FellBehind when some were pruned unseen."""
     if position < pruned_through(session):

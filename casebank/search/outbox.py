@@ -140,7 +140,8 @@ def apply_outbox(max_rounds=50):
             try:
                 with indexes.writers() as writers:
                     session.rollback()  # read what was committed before we held the locks
-                    rows = feed.rows_after(session, feed.position_of(session, host), BATCH)
+                    seen = feed.mark(session, host)
+                    rows = feed.rows_after(session, seen[0] if seen else 0, BATCH)
                     if not rows:
                         raise NothingToWrite
                     cases = sorted({r.case_study_id for r in rows} - {None})
@@ -149,9 +150,12 @@ def apply_outbox(max_rounds=50):
             except NothingToWrite:
                 break
             # The index is committed; a worker that reads the old position meanwhile writes the
-            # same current state again, which is harmless.
-            feed.set_position(session, host, rows[-1].position)
+            # same current state again, which is harmless. A rebuild may have swapped in a new
+            # generation and set the position back meanwhile: then its position stands.
+            moved = feed.advance(session, host, seen, rows[-1].position)
             session.commit()
+            if not moved:
+                break
             applied += len(rows)
         prune_now_and_then(session)
     indexes.merge_later()
