@@ -273,3 +273,46 @@ def test_a_worker_whose_apply_a_rebuild_overtook_leaves_the_rebuilds_position(mo
     assert feed.position_of(db.session, host) == start
     outbox.apply_outbox()
     assert search(WORD, user=Officer()).total == 1
+
+
+@pytest.fixture
+def a_pruned_feed_this_host_missed(app, monkeypatch):
+    """A public case made restricted while this host was away (its feed row pruned unseen):
+    the host's index still holds it as public. Searches catch up with the feed, as in
+    production."""
+    case = make_case(title=f"The {WORD} smuggling route")
+    db.session.commit()
+    monkeypatch.setattr(outbox, "apply_outbox_quietly", lambda: None)
+    case.access_level = "restricted"
+    db.session.commit()
+    feed.stamp(db.session)
+    feed.set_position(db.session, feed.PRUNED, feed.head(db.session))
+    db.session.execute(IndexOutbox.__table__.delete())
+    db.session.commit()
+    monkeypatch.undo()
+    monkeypatch.setitem(app.config, "FEED_POLL_SECONDS", 0.001)
+    indexes = outbox.search_indexes()
+    monkeypatch.setattr(indexes, "feed_poll", feed.Poll(0), raising=False)
+    monkeypatch.setattr(indexes, "fell_behind", False, raising=False)  # reset after the test
+    return case
+
+
+def test_a_host_that_fell_behind_the_feed_does_not_serve_its_stale_index(
+    client, a_pruned_feed_this_host_missed
+):
+    page = client.get(f"/search?q={WORD}").get_data(as_text=True)
+    assert "smuggling route" not in page
+    assert "Search is not available right now" in page
+
+
+def test_a_host_that_fell_behind_the_feed_is_not_ready(client, a_pruned_feed_this_host_missed):
+    response = client.get("/readyz")
+    assert response.status_code == 503 and "behind" in response.json["reason"]
+
+
+def test_a_rebuild_ends_the_refusal(client, a_pruned_feed_this_host_missed):
+    assert "Search is not available right now" in client.get(f"/search?q={WORD}").text
+    rebuild()
+    page = client.get(f"/search?q={WORD}").text
+    assert "Search is not available right now" not in page and "smuggling route" not in page
+    assert client.get("/readyz").status_code == 200

@@ -20,6 +20,7 @@ from casebank.search.outbox import (
     catch_up_if_due,
     check_index,
     rebuild,
+    refuse_if_behind,
     search_indexes,
     search_session,
     write_entries,
@@ -97,6 +98,7 @@ def reading(audience, read):
     deleted directory, a corrupt segment) raises SearchUnavailable and starts healing."""
     catch_up_if_due()
     try:
+        refuse_if_behind()
         return read(search_indexes().searcher(audience))
     except BadQuery:
         raise
@@ -113,6 +115,8 @@ def every_hit_for(user, request):
     """Every hit of request (all pages, in the page's order) in the index this user may read,
     as stored fields, with that index's audience (exports; the export records itself)."""
     audience = audience_of(user)
+    catch_up_if_due()
+    refuse_if_behind()
     return audience, every_hit(search_indexes().searcher(audience), request, audience)
 
 

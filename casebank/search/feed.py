@@ -74,6 +74,11 @@ def pruned_through(session):
     return position_of(session, PRUNED)
 
 
+def fell_behind(session, host):
+    """Whether rows this host has not applied were pruned (its index must be rebuilt)."""
+    return position_of(session, host) < pruned_through(session)
+
+
 def set_position(session, host, position):
     row = session.get(IndexPosition, host) or IndexPosition(host=host)
     row.position, row.applied_at = position, utc_now()

@@ -30,7 +30,14 @@ from casebank.models import (
 )
 from casebank.models.case_study import utc_now
 from casebank.search import feed
-from casebank.search.engine import AUDIENCES, PUBLIC, RESTRICTED, SearchIndexes, cancel_quietly
+from casebank.search.engine import (
+    AUDIENCES,
+    PUBLIC,
+    RESTRICTED,
+    SearchIndexes,
+    SearchUnavailable,
+    cancel_quietly,
+)
 from casebank.search.entries import (
     ReferenceNames,
     case_entry,
@@ -117,6 +124,7 @@ def apply_outbox_quietly():
     except feed.FellBehind as behind:
         from casebank.search.healing import heal
 
+        search_indexes().fell_behind = True  # searches refuse the stale index until rebuilt
         heal(str(behind))
         return None
     except Exception:  # noqa: BLE001 - logged; the rows stay in the feed and are retried
@@ -158,6 +166,7 @@ def apply_outbox(max_rounds=50):
                 break
             applied += len(rows)
         prune_now_and_then(session)
+    indexes.fell_behind = False  # the feed held every row this host needed
     indexes.merge_later()
     return applied
 
@@ -182,6 +191,14 @@ def catch_up_if_due():
     indexes.feed_poll = poll
     if poll.due():
         apply_outbox_quietly()
+
+
+def refuse_if_behind():
+    """SearchUnavailable when this process found this host's index behind a pruned feed: it
+    misses changes (a case made restricted, say) that no row brings any more, so it is not
+    read until the rebuild that healing started has caught up."""
+    if getattr(search_indexes(), "fell_behind", False):
+        raise SearchUnavailable("this host's search index fell behind the change feed")
 
 
 def batched(items, size):
