@@ -1,11 +1,14 @@
 """The indexes follow the database after each commit, survive a failed index write, and can be
 checked, repaired and rebuilt beside the live index."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from casebank.extensions import db
-from casebank.models import CaseStudy, Convention, Document, IndexOutbox
+from casebank.models import CaseStudy, Convention, Document, IndexOutbox, IndexPosition
+from casebank.models.case_study import utc_now
 from casebank.search import check_index, feed, index_cases, outbox, rebuild
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
 from casebank.search.entries import case_key
@@ -316,3 +319,21 @@ def test_a_rebuild_ends_the_refusal(client, a_pruned_feed_this_host_missed):
     page = client.get(f"/search?q={WORD}").text
     assert "Search is not available right now" not in page and "smuggling route" not in page
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_host_caught_up_through_a_quiet_week_still_holds_back_the_next_change(app):
+    """A host records when it last applied; with nothing to apply for longer than
+    FEED_HOST_TIMEOUT it must still count as seen, or the first change after a quiet spell is
+    pruned before it reads it and it rebuilds its whole index (searches unavailable)."""
+    host = feed.host_id()
+    outbox.apply_outbox()
+    row = db.session.get(IndexPosition, host)
+    row.applied_at = utc_now() - timedelta(days=8)
+    db.session.commit()
+    outbox.apply_outbox()  # a search's catch-up: nothing new
+    db.session.add(IndexOutbox(case_study_id=1, queued_at=utc_now()))
+    feed.stamp(db.session)
+    db.session.flush()
+    feed.set_position(db.session, "another-host", feed.head(db.session))  # applied it already
+    assert feed.prune(db.session, app.config["FEED_HOST_TIMEOUT"]) == 0
+    assert not feed.fell_behind(db.session, host)

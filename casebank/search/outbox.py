@@ -12,6 +12,7 @@ for the next commit, search or `flask casebank check-index`.
 
 import logging
 import multiprocessing
+from datetime import timedelta
 from itertools import islice
 
 from flask import current_app, has_app_context
@@ -52,6 +53,9 @@ from casebank.services import documents as documents_service
 log = logging.getLogger(__name__)
 PENDING = "casebank.search.outbox_pending"
 BATCH = 200
+# A host caught up with nothing to apply still says it is alive this often: pruning skips
+# hosts not seen within FEED_HOST_TIMEOUT, and would prune the next change before it reads it.
+SEEN_EVERY = timedelta(minutes=10)
 
 
 class NothingToWrite(Exception):
@@ -156,6 +160,9 @@ def apply_outbox(max_rounds=50):
                     documents = sorted({r.document_id for r in rows} - {None})
                     write_entries(session, writers, cases, documents)
             except NothingToWrite:
+                if seen and seen[1] < utc_now() - SEEN_EVERY:
+                    feed.advance(session, host, seen, seen[0])  # caught up, and alive
+                    session.commit()
                 break
             # The index is committed; a worker that reads the old position meanwhile writes the
             # same current state again, which is harmless. A rebuild may have swapped in a new
