@@ -233,14 +233,26 @@ def check_backup(directory):
     directory = Path(directory)
     manifest = read_manifest(directory)
     try:
-        listed = {entry["path"]: entry["sha256"] for entry in manifest["tables"].values()}
-        listed.update(manifest["files"])
+        tables = {entry["path"]: entry["sha256"] for entry in manifest["tables"].values()}
+        files = dict(manifest["files"].items())
         manifest["alembic_revision"], manifest["audit_head"]["hash"]  # noqa: B018 - present?
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         raise BackupRefused(f"{directory / MANIFEST} is damaged (fields missing)") from None
+    listed = {**tables, **files}
+    # Each entry in its own directory (restore writes files/... into the file store).
+    for relative, folder in [
+        *((t, DATABASE_DIR) for t in tables),
+        *((f, FILES_DIR) for f in files),
+    ]:
+        if not isinstance(relative, str) or not relative.startswith(f"{folder}/"):
+            raise BackupRefused(f"damaged backup: {relative} is missing (not under {folder}/)")
+    root = directory.resolve()
     for relative, expected in sorted(listed.items()):
         path = directory / relative
         inside = not Path(relative).is_absolute() and ".." not in Path(relative).parts
+        # A link (or a linked directory) would read a file of this machine into the store.
+        if inside and path.resolve() != root / relative:
+            inside = False
         if not inside or not path.is_file():
             raise BackupRefused(f"damaged backup: {relative} is missing")
         if sha256_of(path) != expected:
@@ -269,10 +281,10 @@ def restore_backup(directory):
     with db.engine.connect() as connection:
         refuse_unless_restorable(connection, manifest, store, directory)
         connection.rollback()  # end the checks' read transaction; the restore is one write
-        copied = []
+        copied = []  # what restore_files wrote so far: removed again if anything fails
         try:
             with connection.begin():
-                copied = restore_files(directory, store, manifest)
+                restore_files(directory, store, manifest, copied)
                 rows = load_tables(connection, directory, manifest)
                 reset_sequences(connection)
         except BaseException:
@@ -332,13 +344,13 @@ def read_rows(directory, manifest, table_name):
             yield json.loads(line)
 
 
-def restore_files(directory, store, manifest):
-    copied = []
+def restore_files(directory, store, manifest, copied):
+    """Copy the backup's files into the store, appending each to copied before writing it."""
     for relative in manifest["files"]:
         target = store / Path(relative).relative_to(FILES_DIR)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(directory / relative, target)
         copied.append(target)
+        shutil.copy2(directory / relative, target)
     return copied
 
 
