@@ -6,6 +6,7 @@ holds data are refused and nothing changes.
 Each test builds its own scratch databases (SQLite files or PostgreSQL schemas)."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from flask_migrate import upgrade
@@ -15,7 +16,8 @@ from werkzeug.datastructures import MultiDict
 from casebank import create_app
 from casebank.crypto import new_master_key
 from casebank.extensions import db
-from casebank.models import AuditEvent, CaseStudy, Document
+from casebank.models import AuditEvent, CaseStudy, Document, StoredSession
+from casebank.models.case_study import utc_now
 from casebank.search import search_for
 from casebank.search.querying import SearchRequest
 from casebank.services import accounts, documents
@@ -264,3 +266,19 @@ def test_a_restore_that_fails_while_copying_files_leaves_the_store_empty(pair, m
     assert invoke(target, "restore", str(backup)).exit_code != 0
     assert len(calls) == 1
     assert not any(p.is_file() for p in target.config["FILE_STORE_DIR"].rglob("*"))
+
+
+def test_a_backup_holds_no_live_session_ids(pair):
+    """A session's store id is its cookie's value: a backup (kept off the machine, read by
+    operators) would hand over every logged-in officer's and admin's session."""
+    source, target, backup = pair
+    sid = "s" * 32
+    with context(source):
+        db.session.add(StoredSession(store_id=f"casebank:session:{sid}", data=b"\x80",
+                                     expires_at=utc_now() + timedelta(hours=12)))  # fmt: skip
+        db.session.commit()
+    assert invoke(source, "backup", str(backup)).exit_code == 0
+    assert sid.encode() not in backup_bytes(backup)
+    restored = invoke(target, "restore", str(backup))
+    assert restored.exit_code == 0, restored.output
+    assert row_count(target, StoredSession) == 0

@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     column,
+    false,
     func,
     select,
     table,
@@ -54,6 +55,9 @@ BATCH = 500
 # Rows the migrations themselves write (the four roles): a freshly migrated database holds
 # them, and restore replaces them with the backup's.
 SCHEMA_ROWS = ("roles",)
+# Rows a backup leaves out: Flask-Session's store, whose ids are the cookies' values (a backup
+# read elsewhere would open every live session). A restored site starts with nobody logged in.
+NOT_BACKED_UP = ("session_store",)
 
 
 class BackupRefused(RuntimeError):
@@ -187,8 +191,11 @@ def dump_table(connection, model_table, directory):
     order = [raw.c[c.name] for c in model_table.primary_key] or [raw.c[names[0]]]
     path = directory / DATABASE_DIR / f"{model_table.name}.jsonl"
     count = 0
+    query = select(raw).order_by(*order)
+    if model_table.name in NOT_BACKED_UP:
+        query = query.where(false())
     with open(path, "w", encoding="utf-8") as out:
-        result = connection.execution_options(yield_per=BATCH).execute(select(raw).order_by(*order))
+        result = connection.execution_options(yield_per=BATCH).execute(query)
         for row in result:
             values = {name: to_json(value) for name, value in zip(names, row, strict=True)}
             out.write(json.dumps(values, ensure_ascii=False, sort_keys=True) + "\n")
