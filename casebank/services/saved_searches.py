@@ -24,7 +24,7 @@ from casebank.models import CaseStudy, SavedSearch, User
 from casebank.models.case_study import utc_now
 from casebank.models.vocab import AccessLevel
 from casebank.search import PUBLIC, RESTRICTED, SearchRequest, matching_references
-from casebank.search.outbox import search_indexes
+from casebank.search.outbox import apply_outbox, search_indexes
 from casebank.search.querying import FACETS, BadQuery
 from casebank.services import catalogue
 
@@ -193,8 +193,13 @@ def new_matches(saved, now):
 
 def send_alerts(now=None):
     """Mail every due saved search's new matches; returns how many mails went out. Each search
-    moves on to now whether or not it had news, so a case study is announced once."""
+    moves on to now whether or not it had news, so a case study is announced once.
+
+    First this host's index catches up with the change feed: a case saved through another host
+    would otherwise be passed over for good. If it cannot (the index is locked, or fell behind
+    and must be rebuilt), the run stops before any search moves on; the next run sends."""
     now = now or utc_now()
+    apply_outbox()
     query = (
         select(SavedSearch)
         .join(User, SavedSearch.user_id == User.id)
