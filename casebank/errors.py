@@ -10,8 +10,7 @@ from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeout
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import (
@@ -107,8 +106,8 @@ RETRY_AFTER_SECONDS = 5
 def database_is_busy(error):
     """Locked by another writer past the busy timeout, or the server unreachable or overloaded
     (the database, or Redis where sessions live): worth trying again in a moment."""
-    if isinstance(error, PoolTimeout | RedisConnectionError | RedisTimeout):
-        return True
+    if isinstance(error, PoolTimeout | RedisError):
+        return True  # Redis unreachable, or refusing (a failover, out of memory): busy too
     if not isinstance(error, OperationalError):
         return False
     if isinstance(error.orig, sqlite3.OperationalError):
@@ -180,7 +179,6 @@ def register_errorhandlers(app):
     app.register_error_handler(InternalServerError, server_error)
     app.register_error_handler(OperationalError, database_busy)
     app.register_error_handler(PoolTimeout, database_busy)
-    app.register_error_handler(RedisConnectionError, database_busy)
-    app.register_error_handler(RedisTimeout, database_busy)
+    app.register_error_handler(RedisError, database_busy)
     app.register_error_handler(DataError, value_refused)
     app.register_error_handler(Exception, unexpected)

@@ -50,9 +50,12 @@ def readiness():
         return False, "search index cannot be opened"
     try:
         lag = index_lag_seconds()
+        behind = feed.fell_behind(db.session, feed.host_id())
     except Exception:  # noqa: BLE001 - reported: the database went away meanwhile
         db.session.rollback()
         return False, "database unreachable"
+    if behind:  # the changes it missed were pruned: only a rebuild brings them
+        return False, "search index fell behind the change feed"
     if lag > current_app.config["READY_MAX_LAG"]:
         return False, "search index behind the database"
     return True, None

@@ -54,11 +54,22 @@ def start_timer():
     g.request_started = time.perf_counter()
 
 
+# HTTP's own methods; a request may name any token as its method, and each would be a series.
+KNOWN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
+)
+
+
+def method_label(method):
+    return method if method in KNOWN_METHODS else "other"
+
+
 def observe_request(response):
     started = g.pop("request_started", None)
     if started is not None:
         endpoint = request.endpoint or "unmatched"  # a 404 has no endpoint: one label for all
-        REQUEST_LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - started)
+        method = method_label(request.method)
+        REQUEST_LATENCY.labels(endpoint, method).observe(time.perf_counter() - started)
     return response
 
 

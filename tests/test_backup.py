@@ -6,6 +6,7 @@ holds data are refused and nothing changes.
 Each test builds its own scratch databases (SQLite files or PostgreSQL schemas)."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from flask_migrate import upgrade
@@ -15,10 +16,12 @@ from werkzeug.datastructures import MultiDict
 from casebank import create_app
 from casebank.crypto import new_master_key
 from casebank.extensions import db
-from casebank.models import AuditEvent, CaseStudy, Document
+from casebank.models import AuditEvent, CaseStudy, Document, StoredSession
+from casebank.models.case_study import utc_now
 from casebank.search import search_for
 from casebank.search.querying import SearchRequest
 from casebank.services import accounts, documents
+from casebank.services import backup as backup_service
 from casebank.services.case_transfer import import_cases
 from tests.conftest import empty_database
 from tests.factories import case_record
@@ -215,3 +218,67 @@ def test_a_sqlite_backup_restores_into_the_suite_database(target_url, tmp_path, 
     with context(target):
         case = db.session.scalar(select(CaseStudy).filter_by(reference="ENC-2"))
         assert CANARY_TEXT in case.narrative
+
+
+def test_a_stored_file_that_links_outside_the_backup_is_refused(pair, tmp_path):
+    """A link in a backup would copy a file of the restoring machine (a key, a password file)
+    into the file store, where the restored rows serve it."""
+    source, target, backup = pair
+    assert invoke(source, "backup", str(backup)).exit_code == 0
+    stored_file = next(p for p in (backup / "files").rglob("*") if p.is_file())
+    secret = tmp_path / "host-secret"
+    secret.write_bytes(stored_file.read_bytes())  # the same checksum: only the link tells
+    stored_file.unlink()
+    stored_file.symlink_to(secret)
+    result = invoke(target, "restore", str(backup))
+    assert result.exit_code == 1 and "is missing" in result.output
+    assert not any(p.is_file() for p in target.config["FILE_STORE_DIR"].rglob("*"))
+
+
+def test_a_file_entry_outside_the_files_directory_is_refused(pair):
+    source, target, backup = pair
+    assert invoke(source, "backup", str(backup)).exit_code == 0
+    manifest = json.loads((backup / "manifest.json").read_text())
+    table_file = next(iter(manifest["tables"].values()))
+    manifest["files"][table_file["path"]] = table_file["sha256"]
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    result = invoke(target, "restore", str(backup))
+    assert result.exit_code == 1 and "damaged" in result.output
+    manifest["files"] = [["a", "b", "c"]]
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    result = invoke(target, "restore", str(backup))
+    assert result.exit_code == 1 and "fields missing" in result.output
+
+
+def test_a_restore_that_fails_while_copying_files_leaves_the_store_empty(pair, monkeypatch):
+    """A full disk half-way: what was copied goes again, so the store is empty and the
+    restore can be run again once there is room."""
+    source, target, backup = pair
+    assert invoke(source, "backup", str(backup)).exit_code == 0
+    copy, calls = backup_service.shutil.copy2, []
+
+    def copy_then_fill_the_disk(*args):  # part of the file is written, then the disk is full
+        calls.append(args)
+        copy(*args)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup_service.shutil, "copy2", copy_then_fill_the_disk)
+    assert invoke(target, "restore", str(backup)).exit_code != 0
+    assert len(calls) == 1
+    assert not any(p.is_file() for p in target.config["FILE_STORE_DIR"].rglob("*"))
+
+
+def test_a_backup_holds_no_live_session_ids(pair):
+    """A session's store id is its cookie's value: a backup (kept off the machine, read by
+    operators) would hand over every logged-in officer's and admin's session."""
+    source, target, backup = pair
+    sid = "s" * 32
+    with context(source):
+        db.session.add(StoredSession(store_id=f"casebank:session:{sid}", data=b"\x80",
+                                     expires_at=utc_now() + timedelta(hours=12)))  # fmt: skip
+        db.session.commit()
+    assert invoke(source, "backup", str(backup)).exit_code == 0
+    assert sid.encode() not in backup_bytes(backup)
+    restored = invoke(target, "restore", str(backup))
+    assert restored.exit_code == 0, restored.output
+    assert row_count(target, StoredSession) == 0

@@ -5,6 +5,7 @@ limits fall back to counting in each process's memory, so they still hold."""
 import socket
 
 import pytest
+from redis.exceptions import MasterDownError
 
 from casebank import create_app
 from casebank.extensions import db
@@ -68,3 +69,17 @@ def test_the_wrong_token_limit_still_holds_while_redis_is_down(redis_down):
     answers = {client.get("/api/v1/cases", headers=bearer("cbk_wrong")).status_code
                for _ in range(22)}  # fmt: skip
     assert answers == {401, 429}
+
+
+def test_a_redis_that_answers_with_an_error_gives_the_busy_page_not_500(redis_down, monkeypatch):
+    """Redis reachable but refusing (a replica whose primary is down during a failover, an ACL
+    that no longer allows the command): the same busy page as Redis unreachable."""
+
+    def refuse(*args, **kwargs):
+        raise MasterDownError("MASTERDOWN Link with MASTER is down")
+
+    monkeypatch.setattr(redis_down.session_interface.client, "get", refuse)
+    client = redis_down.test_client()
+    client.set_cookie(redis_down.config["SESSION_COOKIE_NAME"], "a" * 43)
+    response = client.get("/cases")
+    assert response.status_code == 503 and response.headers["Retry-After"]

@@ -231,3 +231,14 @@ def test_gunicorn_empties_the_metrics_directory_at_start(monkeypatch, tmp_path):
     settings = gunicorn_settings({"PROMETHEUS_MULTIPROC_DIR": str(directory)}, monkeypatch)
     settings.on_starting(None)
     assert directory.is_dir() and not any(directory.iterdir())
+
+
+def test_a_request_method_a_visitor_invents_adds_no_metrics_label(client):
+    """The method label is one of HTTP's own: invented methods (any token is accepted) would
+    grow the series without bound, one per request."""
+    for method in ("BREW", "XQ1", "XQ2"):
+        client.open("/about", method=method, environ_overrides=STRANGER)
+    body = client.get("/metrics").data.decode()
+    assert "BREW" not in body and "XQ1" not in body
+    other = {"endpoint": "unmatched", "method": "other"}
+    assert sample("casebank_request_duration_seconds_count", other) >= 3

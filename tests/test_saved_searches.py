@@ -335,3 +335,13 @@ def test_a_public_case_found_only_by_its_restricted_notes_is_a_line_without_its_
     assert "A new restricted case study matches: log in to read it." in text
     assert f"/restricted/cases/{case.reference}" in text
     assert "Okapi in the open 8282" in text and f"/cases/{shown.reference}" in text
+
+
+def test_an_alert_run_first_catches_up_with_cases_another_host_saved(app, db):
+    """A case saved through another host is in the change feed, not yet in this host's index:
+    the run would move every search past it, and its alert would never be sent."""
+    saved_for("partner")
+    make_case(title="Okapi hides in a bonded warehouse")  # queued in the feed, not applied here
+    before = len(outbox_messages())
+    assert send(app) == 1
+    assert "Okapi hides in a bonded warehouse" in body(mails_since(before)[0])

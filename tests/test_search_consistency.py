@@ -1,11 +1,14 @@
 """The indexes follow the database after each commit, survive a failed index write, and can be
 checked, repaired and rebuilt beside the live index."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from casebank.extensions import db
-from casebank.models import CaseStudy, Convention, Document, IndexOutbox
+from casebank.models import CaseStudy, Convention, Document, IndexOutbox, IndexPosition
+from casebank.models.case_study import utc_now
 from casebank.search import check_index, feed, index_cases, outbox, rebuild
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
 from casebank.search.entries import case_key
@@ -247,3 +250,90 @@ def test_a_commit_that_queues_everything_applies_a_bounded_part_and_leaves_the_r
         - 2 * 5
     )
     assert check_index(repair=True)["queued"] == left and queued() == 0
+
+
+def test_a_worker_whose_apply_a_rebuild_overtook_leaves_the_rebuilds_position(monkeypatch):
+    """A worker applies rows into the live generation; meanwhile a rebuild swaps in a new one
+    read before those rows and sets this host back to its start. The worker's late position
+    must not carry the host past rows the new generation never received."""
+    risk = db.session.scalar(select(Document).filter_by(kind="risk_indicator"))
+    host = feed.host_id()
+    start = feed.position_of(db.session, host)
+    write = outbox.write_entries
+
+    def overtaken(session, writers, *args, **kwargs):
+        # What this worker writes lands in the generation the rebuild retires...
+        writers = {}
+        write(session, writers, *args, **kwargs)
+        # ...and the rebuild sets the host back to the head it read before.
+        feed.set_position(session, host, start)
+        session.commit()
+
+    monkeypatch.setattr(outbox, "write_entries", overtaken)
+    risk.risk_indicator.indicators = [{"category": "routing", "indicator": f"Via {WORD}."}]
+    db.session.commit()
+    monkeypatch.setattr(outbox, "write_entries", write)
+    assert feed.position_of(db.session, host) == start
+    outbox.apply_outbox()
+    assert search(WORD, user=Officer()).total == 1
+
+
+@pytest.fixture
+def a_pruned_feed_this_host_missed(app, monkeypatch):
+    """A public case made restricted while this host was away (its feed row pruned unseen):
+    the host's index still holds it as public. Searches catch up with the feed, as in
+    production."""
+    case = make_case(title=f"The {WORD} smuggling route")
+    db.session.commit()
+    monkeypatch.setattr(outbox, "apply_outbox_quietly", lambda: None)
+    case.access_level = "restricted"
+    db.session.commit()
+    feed.stamp(db.session)
+    feed.set_position(db.session, feed.PRUNED, feed.head(db.session))
+    db.session.execute(IndexOutbox.__table__.delete())
+    db.session.commit()
+    monkeypatch.undo()
+    monkeypatch.setitem(app.config, "FEED_POLL_SECONDS", 0.001)
+    indexes = outbox.search_indexes()
+    monkeypatch.setattr(indexes, "feed_poll", feed.Poll(0), raising=False)
+    monkeypatch.setattr(indexes, "fell_behind", False, raising=False)  # reset after the test
+    return case
+
+
+def test_a_host_that_fell_behind_the_feed_does_not_serve_its_stale_index(
+    client, a_pruned_feed_this_host_missed
+):
+    page = client.get(f"/search?q={WORD}").get_data(as_text=True)
+    assert "smuggling route" not in page
+    assert "Search is not available right now" in page
+
+
+def test_a_host_that_fell_behind_the_feed_is_not_ready(client, a_pruned_feed_this_host_missed):
+    response = client.get("/readyz")
+    assert response.status_code == 503 and "behind" in response.json["reason"]
+
+
+def test_a_rebuild_ends_the_refusal(client, a_pruned_feed_this_host_missed):
+    assert "Search is not available right now" in client.get(f"/search?q={WORD}").text
+    rebuild()
+    page = client.get(f"/search?q={WORD}").text
+    assert "Search is not available right now" not in page and "smuggling route" not in page
+    assert client.get("/readyz").status_code == 200
+
+
+def test_a_host_caught_up_through_a_quiet_week_still_holds_back_the_next_change(app):
+    """A host records when it last applied; with nothing to apply for longer than
+    FEED_HOST_TIMEOUT it must still count as seen, or the first change after a quiet spell is
+    pruned before it reads it and it rebuilds its whole index (searches unavailable)."""
+    host = feed.host_id()
+    outbox.apply_outbox()
+    row = db.session.get(IndexPosition, host)
+    row.applied_at = utc_now() - timedelta(days=8)
+    db.session.commit()
+    outbox.apply_outbox()  # a search's catch-up: nothing new
+    db.session.add(IndexOutbox(case_study_id=1, queued_at=utc_now()))
+    feed.stamp(db.session)
+    db.session.flush()
+    feed.set_position(db.session, "another-host", feed.head(db.session))  # applied it already
+    assert feed.prune(db.session, app.config["FEED_HOST_TIMEOUT"]) == 0
+    assert not feed.fell_behind(db.session, host)

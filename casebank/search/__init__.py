@@ -20,6 +20,7 @@ from casebank.search.outbox import (
     catch_up_if_due,
     check_index,
     rebuild,
+    refuse_if_behind,
     search_indexes,
     search_session,
     write_entries,
@@ -97,6 +98,7 @@ def reading(audience, read):
     deleted directory, a corrupt segment) raises SearchUnavailable and starts healing."""
     catch_up_if_due()
     try:
+        refuse_if_behind()
         return read(search_indexes().searcher(audience))
     except BadQuery:
         raise

@@ -74,10 +74,43 @@ def pruned_through(session):
     return position_of(session, PRUNED)
 
 
+def fell_behind(session, host):
+    """Whether rows this host has not applied were pruned (its index must be rebuilt)."""
+    return position_of(session, host) < pruned_through(session)
+
+
 def set_position(session, host, position):
     row = session.get(IndexPosition, host) or IndexPosition(host=host)
     row.position, row.applied_at = position, utc_now()
     session.add(row)
+
+
+def mark(session, host):
+    """(position, applied_at) of host as it is now, or None: what advance() compares with."""
+    row = session.get(IndexPosition, host)
+    return (row.position, row.applied_at) if row else None
+
+
+def advance(session, host, seen, position):
+    """Move host to position unless it changed since mark() gave seen: a rebuild that swapped in
+    a new generation and set it back where that generation starts (to the same number, maybe),
+    or another worker. Their position then stands; returns whether host moved."""
+    if seen is None:
+        if session.get(IndexPosition, host) is not None:
+            return False
+        set_position(session, host, position)
+        return True
+    moved = session.execute(
+        update(IndexPosition)
+        .where(
+            IndexPosition.host == host,
+            IndexPosition.position == seen[0],
+            IndexPosition.applied_at == seen[1],
+        )
+        .values(position=position, applied_at=utc_now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(moved)
 
 
 def rows_after(session, position, limit):

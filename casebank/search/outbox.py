@@ -12,6 +12,7 @@ for the next commit, search or `flask casebank check-index`.
 
 import logging
 import multiprocessing
+from datetime import timedelta
 from itertools import islice
 
 from flask import current_app, has_app_context
@@ -30,7 +31,14 @@ from casebank.models import (
 )
 from casebank.models.case_study import utc_now
 from casebank.search import feed
-from casebank.search.engine import AUDIENCES, PUBLIC, RESTRICTED, SearchIndexes, cancel_quietly
+from casebank.search.engine import (
+    AUDIENCES,
+    PUBLIC,
+    RESTRICTED,
+    SearchIndexes,
+    SearchUnavailable,
+    cancel_quietly,
+)
 from casebank.search.entries import (
     ReferenceNames,
     case_entry,
@@ -45,6 +53,9 @@ from casebank.services import documents as documents_service
 log = logging.getLogger(__name__)
 PENDING = "casebank.search.outbox_pending"
 BATCH = 200
+# A host caught up with nothing to apply still says it is alive this often: pruning skips
+# hosts not seen within FEED_HOST_TIMEOUT, and would prune the next change before it reads it.
+SEEN_EVERY = timedelta(minutes=10)
 
 
 class NothingToWrite(Exception):
@@ -117,6 +128,7 @@ def apply_outbox_quietly():
     except feed.FellBehind as behind:
         from casebank.search.healing import heal
 
+        search_indexes().fell_behind = True  # searches refuse the stale index until rebuilt
         heal(str(behind))
         return None
     except Exception:  # noqa: BLE001 - logged; the rows stay in the feed and are retried
@@ -140,20 +152,28 @@ def apply_outbox(max_rounds=50):
             try:
                 with indexes.writers() as writers:
                     session.rollback()  # read what was committed before we held the locks
-                    rows = feed.rows_after(session, feed.position_of(session, host), BATCH)
+                    seen = feed.mark(session, host)
+                    rows = feed.rows_after(session, seen[0] if seen else 0, BATCH)
                     if not rows:
                         raise NothingToWrite
                     cases = sorted({r.case_study_id for r in rows} - {None})
                     documents = sorted({r.document_id for r in rows} - {None})
                     write_entries(session, writers, cases, documents)
             except NothingToWrite:
+                if seen and seen[1] < utc_now() - SEEN_EVERY:
+                    feed.advance(session, host, seen, seen[0])  # caught up, and alive
+                    session.commit()
                 break
             # The index is committed; a worker that reads the old position meanwhile writes the
-            # same current state again, which is harmless.
-            feed.set_position(session, host, rows[-1].position)
+            # same current state again, which is harmless. A rebuild may have swapped in a new
+            # generation and set the position back meanwhile: then its position stands.
+            moved = feed.advance(session, host, seen, rows[-1].position)
             session.commit()
+            if not moved:
+                break
             applied += len(rows)
         prune_now_and_then(session)
+    indexes.fell_behind = False  # the feed held every row this host needed
     indexes.merge_later()
     return applied
 
@@ -178,6 +198,14 @@ def catch_up_if_due():
     indexes.feed_poll = poll
     if poll.due():
         apply_outbox_quietly()
+
+
+def refuse_if_behind():
+    """SearchUnavailable when this process found this host's index behind a pruned feed: it
+    misses changes (a case made restricted, say) that no row brings any more, so it is not
+    read until the rebuild that healing started has caught up."""
+    if getattr(search_indexes(), "fell_behind", False):
+        raise SearchUnavailable("this host's search index fell behind the change feed")
 
 
 def batched(items, size):

@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     column,
+    false,
     func,
     select,
     table,
@@ -54,6 +55,9 @@ BATCH = 500
 # Rows the migrations themselves write (the four roles): a freshly migrated database holds
 # them, and restore replaces them with the backup's.
 SCHEMA_ROWS = ("roles",)
+# Rows a backup leaves out: Flask-Session's store, whose ids are the cookies' values (a backup
+# read elsewhere would open every live session). A restored site starts with nobody logged in.
+NOT_BACKED_UP = ("session_store",)
 
 
 class BackupRefused(RuntimeError):
@@ -187,8 +191,11 @@ def dump_table(connection, model_table, directory):
     order = [raw.c[c.name] for c in model_table.primary_key] or [raw.c[names[0]]]
     path = directory / DATABASE_DIR / f"{model_table.name}.jsonl"
     count = 0
+    query = select(raw).order_by(*order)
+    if model_table.name in NOT_BACKED_UP:
+        query = query.where(false())
     with open(path, "w", encoding="utf-8") as out:
-        result = connection.execution_options(yield_per=BATCH).execute(select(raw).order_by(*order))
+        result = connection.execution_options(yield_per=BATCH).execute(query)
         for row in result:
             values = {name: to_json(value) for name, value in zip(names, row, strict=True)}
             out.write(json.dumps(values, ensure_ascii=False, sort_keys=True) + "\n")
@@ -233,14 +240,26 @@ def check_backup(directory):
     directory = Path(directory)
     manifest = read_manifest(directory)
     try:
-        listed = {entry["path"]: entry["sha256"] for entry in manifest["tables"].values()}
-        listed.update(manifest["files"])
+        tables = {entry["path"]: entry["sha256"] for entry in manifest["tables"].values()}
+        files = dict(manifest["files"].items())
         manifest["alembic_revision"], manifest["audit_head"]["hash"]  # noqa: B018 - present?
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         raise BackupRefused(f"{directory / MANIFEST} is damaged (fields missing)") from None
+    listed = {**tables, **files}
+    # Each entry in its own directory (restore writes files/... into the file store).
+    for relative, folder in [
+        *((t, DATABASE_DIR) for t in tables),
+        *((f, FILES_DIR) for f in files),
+    ]:
+        if not isinstance(relative, str) or not relative.startswith(f"{folder}/"):
+            raise BackupRefused(f"damaged backup: {relative} is missing (not under {folder}/)")
+    root = directory.resolve()
     for relative, expected in sorted(listed.items()):
         path = directory / relative
         inside = not Path(relative).is_absolute() and ".." not in Path(relative).parts
+        # A link (or a linked directory) would read a file of this machine into the store.
+        if inside and path.resolve() != root / relative:
+            inside = False
         if not inside or not path.is_file():
             raise BackupRefused(f"damaged backup: {relative} is missing")
         if sha256_of(path) != expected:
@@ -269,10 +288,10 @@ def restore_backup(directory):
     with db.engine.connect() as connection:
         refuse_unless_restorable(connection, manifest, store, directory)
         connection.rollback()  # end the checks' read transaction; the restore is one write
-        copied = []
+        copied = []  # what restore_files wrote so far: removed again if anything fails
         try:
             with connection.begin():
-                copied = restore_files(directory, store, manifest)
+                restore_files(directory, store, manifest, copied)
                 rows = load_tables(connection, directory, manifest)
                 reset_sequences(connection)
         except BaseException:
@@ -332,13 +351,13 @@ def read_rows(directory, manifest, table_name):
             yield json.loads(line)
 
 
-def restore_files(directory, store, manifest):
-    copied = []
+def restore_files(directory, store, manifest, copied):
+    """Copy the backup's files into the store, appending each to copied before writing it."""
     for relative in manifest["files"]:
         target = store / Path(relative).relative_to(FILES_DIR)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(directory / relative, target)
         copied.append(target)
+        shutil.copy2(directory / relative, target)
     return copied
 
 

@@ -213,7 +213,11 @@ def new_matches(saved, now):
 
 def send_alerts(now=None):
     """Mail every due saved search's new matches; returns how many mails went out. Each search
-    moves on to now whether or not it had news, so a case study is announced once."""
+    moves on to now whether or not it had news, so a case study is announced once.
+
+    First this host's index catches up with the change feed: a case saved through another host
+    would otherwise be passed over for good. If it cannot (the index is locked, or fell behind
+    and must be rebuilt), the run stops before any search moves on; the next run sends."""
     now = now or utc_now()
     caught_up_index()
     query = (
