@@ -52,7 +52,7 @@ def serve(env, port, workers, log):
     server = subprocess.Popen(  # noqa: S603 - our own command
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stdout=log, stderr=log,
     )  # fmt: skip
     for _ in range(100):
         try:
