@@ -262,10 +262,17 @@ def send_mail_command():
         raise SystemExit(1)  # cron mails its owner: the SMTP server still refuses
 
 
+def site_request(site_url=None):
+    """A request context on the site's address, for the links that mails sent from the command
+    line carry (url_for(..., _external=True))."""
+    return current_app.test_request_context(base_url=site_url or current_app.config["SITE_URL"])
+
+
 @casebank.command("send-feedback-digest")
 def send_feedback_digest_command():
     """E-mail editors the feedback that arrived in the last 24 hours (run it daily, from cron)."""
-    recipients = committed(feedback.send_digest)
+    with site_request():  # the mail links to the queue
+        recipients = committed(feedback.send_digest)
     click.echo(f"Feedback digest sent to {len(recipients)} editor(s).")
 
 
@@ -455,7 +462,6 @@ def send_alerts_command(site_url):
     week). Each match is one its recipient may read when the mail is sent."""
     from casebank.services import saved_searches
 
-    base_url = site_url or current_app.config["SITE_URL"]
-    with current_app.test_request_context(base_url=base_url):  # url_for in the mails' links
+    with site_request(site_url):
         sent = committed(saved_searches.send_alerts)
     click.echo(f"{sent} alert mail(s) sent.")

@@ -433,7 +433,8 @@ def test_the_daily_digest_goes_to_editors_in_their_language(app, client, later, 
     new = [p.read_text() for p in set(outbox_messages()) - before]
     to_editor = [m for m in new if ROLE_USERS["editor"][0] in m]
     assert len(to_editor) == 1
-    assert "Guide vert" in to_editor[0] and "/editorial/feedback" in to_editor[0]
+    assert "Guide vert" in to_editor[0]
+    assert app.config["SITE_URL"] + "/editorial/feedback" in to_editor[0]  # a link, not a path
     assert "Nouveaux avis des dernières 24 heures" in to_editor[0]
     assert CANARY_NAME not in to_editor[0] and ADDRESS not in to_editor[0]
 

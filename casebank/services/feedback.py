@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -388,7 +388,7 @@ def send_digest(now=None):
                 "moderation in total. The queue: %(path)s\n",
                 lines="\n".join(f"- {line}" for line in lines),
                 waiting=waiting,
-                path="/editorial/feedback",
+                path=url_for("editorial.feedback_queue", _external=True),
             )
         send_mail(editor.email, subject, body)
     log.info("feedback digest (%s new) sent to %s editors", len(new), len(recipients))
