@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -169,8 +169,18 @@ def changing_request():
     import committing batch by batch made likely for a login. A request that changes things
     takes the write lock when its transaction begins, so it waits for the other writer instead.
     Reads (GET) do not, so they never queue behind a writer; but an API read with a token
-    writes (the token's last use, an officer's audit event), so it does."""
+    writes (the token's last use, an officer's audit event), and so does a logged-in reader's
+    page that audits (the restricted area, an officer's search and its export), so they
+    do: under load, two officers' pages otherwise answered 503 on SQLite (bench/load.py)."""
     if not has_request_context():
         return False
-    token_read = request.path.startswith("/api/") and "Authorization" in request.headers
-    return token_read or request.method not in ("GET", "HEAD", "OPTIONS")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    if request.path.startswith("/api/"):
+        return "Authorization" in request.headers
+    member = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+    return member and request.path.startswith(AUDITED_READS)
+
+
+# Pages whose reading by a logged-in member may write an audit event (see changing_request).
+AUDITED_READS = ("/restricted/", "/search")

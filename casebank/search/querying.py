@@ -568,7 +568,9 @@ def suggest(searcher, text):
         if ("spell", folded) in reader:
             words.append(token)
             continue
-        found = nearest_word(reader, folded)
+        found = nearest_words_of(searcher).get(folded, MISSING)
+        if found is MISSING:  # finding one costs tens of ms: once per word and searcher
+            found = nearest_words_of(searcher)[folded] = nearest_word(reader, folded)
         if found:
             words.append(token.replace(token.strip('"()'), found))
             changed = True
@@ -577,20 +579,35 @@ def suggest(searcher, text):
     return "".join(words) if changed else None
 
 
+MISSING = object()
+NEAREST_WORDS_KEPT = 10_000
+
+
+def nearest_words_of(searcher):
+    """The corrections found with this searcher (a new one opens when the index changes, so a
+    correction is never older than the index it came from), at most NEAREST_WORDS_KEPT."""
+    found = searcher.__dict__.setdefault("nearest_words", {})
+    if len(found) >= NEAREST_WORDS_KEPT:
+        found.clear()
+    return found
+
+
 def nearest_word(reader, word):
     """The indexed word nearest to word: fewest edits (a swap of two neighbours counts as one),
     then the longest shared beginning, then the most documents. Whoosh's own corrector ranked
     by frequency across distances and proposed "on" for "ozne"; people misspell the middle and
     end of a word more than its beginning. Whoosh's own distance depends on how the index is
-    split into segments (one segment found no word within one edit of "pangolni"), so the
-    candidates within two are ranked here."""
-    found = [w for w in reader.terms_within("spell", word, 2) if len(w) >= 3]
-    if not found:
-        return None
-    return max(
-        found,
-        key=lambda w: (-edits(w, word), shared_start(w, word), reader.doc_frequency("spell", w), w),
-    )
+    split into segments (one segment found no word within one edit of "pangolni"; Whoosh counts
+    a swap as two), so the candidates are ranked by their true distance here."""
+    for distance in (1, 2):  # one first: searching within two costs far more
+        found = [w for w in reader.terms_within("spell", word, distance) if len(w) >= 3]
+        if found:
+            return max(
+                found,
+                key=lambda w: (-edits(w, word), shared_start(w, word),
+                               reader.doc_frequency("spell", w), w),
+            )  # fmt: skip
+    return None
 
 
 def edits(a, b):
