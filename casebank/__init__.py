@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -160,7 +160,10 @@ def lock_timeouts(seconds):
 @event.listens_for(Engine, "begin")
 def sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if changing_request() else "BEGIN")
+        immediate = changing_request()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:
+            g.holds_sqlite_write_lock = True  # another connection of ours would wait on it
 
 
 def changing_request():

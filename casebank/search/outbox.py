@@ -15,7 +15,7 @@ import multiprocessing
 from datetime import timedelta
 from itertools import islice
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import event, insert, literal, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -191,8 +191,8 @@ def catch_up_if_due():
     """Before a search: apply what other hosts committed, at most every FEED_POLL_SECONDS per
     process (a change saved on another host is searchable here within that time)."""
     interval = current_app.config["FEED_POLL_SECONDS"]
-    if not interval:
-        return
+    if not interval or g.get("holds_sqlite_write_lock"):
+        return  # SQLite: this request holds the write lock that applying the feed would wait on
     indexes = search_indexes()
     poll = getattr(indexes, "feed_poll", None) or feed.Poll(interval)
     indexes.feed_poll = poll
