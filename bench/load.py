@@ -105,6 +105,10 @@ def main():
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument(
+        "--page-cache-mb", type=int, default=32,
+        help="the anonymous pages' cache per worker (0: every page rendered afresh)",
+    )  # fmt: skip
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -115,6 +119,7 @@ def main():
         "CASEBANK_DATA_DIR": str(data),
         "CASEBANK_SECRET_KEY": secrets.token_urlsafe(48),
         "CASEBANK_LOG_FORMAT": "text",
+        "CASEBANK_PAGE_CACHE_MB": str(args.page_cache_mb),
     }
     env.pop("CASEBANK_REDIS_URL", None)
     if args.database:
@@ -131,7 +136,8 @@ def main():
         backend = "PostgreSQL" if args.database else "SQLite"
         print(
             f"\n{backend}, {args.workers} sync workers, {args.connections} connections, "
-            f"{args.seconds} s per page; targets >= {TARGET_RPS} req/s, p99 < {TARGET_P99_MS} ms"
+            f"{args.seconds} s per page, page cache {args.page_cache_mb} MB; "
+            f"targets >= {TARGET_RPS} req/s, p99 < {TARGET_P99_MS} ms"
         )
         print(f"{'who':9} {'page':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  load")
         for who, pages, jar in (("anonymous", PUBLIC_PAGES, None),

@@ -116,6 +116,10 @@ class BaseConfig:
         # (unset: loopback only).
         self.READY_MAX_LAG = float(env.get("CASEBANK_READY_MAX_LAG", "30"))
         self.METRICS_TOKEN = env.get("CASEBANK_METRICS_TOKEN") or None
+        # Public pages kept rendered for anonymous visitors (page_cache.py), per process: on
+        # unless CASEBANK_PAGE_CACHE_MB is 0.
+        self.PAGE_CACHE_BYTES = int(env.get("CASEBANK_PAGE_CACHE_MB", "32")) * 2**20
+        self.PAGE_CACHE = self.PAGE_CACHE_BYTES > 0
         # The JSON API's rate limits (Flask-Limiter notation), per address and per token.
         self.API_RATE_LIMIT_PER_ADDRESS = env.get(
             "CASEBANK_API_RATE_LIMIT_PER_ADDRESS", "300 per minute;6000 per hour"
@@ -163,6 +167,12 @@ class TestingConfig(DevelopmentConfig):
     # are flushed but not committed; in production another connection never sees them. The
     # tests of several hosts turn polling on for apps of their own.
     FEED_POLL_SECONDS = None
+
+    def __init__(self, environ=None):
+        super().__init__(environ)
+        # Tests change data and settings between requests in ways production never does (a
+        # rolled-back transaction, a patched setting); tests/test_page_cache.py turns it on.
+        self.PAGE_CACHE = False
 
     def database_url(self, env):
         url = env.get("CASEBANK_TEST_DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'test.db'}"

@@ -4,6 +4,10 @@ from sqlalchemy import event
 
 
 def count_queries(db, fetch):
+    return len(statements_run(db, fetch))
+
+
+def statements_run(db, fetch):
     statements = []
 
     def count(conn, cursor, statement, *args):
@@ -15,4 +19,4 @@ def count_queries(db, fetch):
         fetch()
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
+    return statements

@@ -12,6 +12,7 @@ from casebank.models.award import (
 )
 from casebank.models.case_history import CaseMessage, CaseRevision
 from casebank.models.case_study import CaseStudy, case_study_conventions, case_study_hs_codes
+from casebank.models.content_generation import ContentGeneration
 from casebank.models.document import (
     Document,
     DocumentVersion,
@@ -42,6 +43,7 @@ __all__ = [
     "CaseMessage",
     "CaseRevision",
     "CaseStudy",
+    "ContentGeneration",
     "Document",
     "DocumentVersion",
     "Feedback",

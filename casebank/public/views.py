@@ -10,6 +10,7 @@ from casebank import search as case_search
 from casebank.auth import enrolment, permissions
 from casebank.downloads import file_response
 from casebank.extensions import limiter
+from casebank.page_cache import kept_for_visitors
 from casebank.public import bp
 from casebank.request_numbers import page_number
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, CaseStudySchema
@@ -23,6 +24,7 @@ public_case_schema = CaseStudySchema(only=PUBLIC_CASE_FIELDS)
 
 
 @bp.get("/")
+@kept_for_visitors
 def home():
     return render_template(
         "public/home.html",
@@ -35,6 +37,7 @@ def home():
 
 
 @bp.get("/cases")
+@kept_for_visitors
 def case_list():
     filters = catalogue.CaseFilters.from_args(request.args)
     page = page_number(request.args)
@@ -48,6 +51,7 @@ def case_list():
 
 
 @bp.get("/cases/<reference>")
+@kept_for_visitors
 def case_detail(reference):
     case = catalogue.get_case(reference) or abort(404)
     # The template gets the public fields only, so it cannot show restricted text by mistake.
@@ -88,6 +92,7 @@ def sharing_metadata(case):
 
 
 @bp.get("/conventions")
+@kept_for_visitors
 def conventions():
     return render_template(
         "public/conventions.html", convention_counts=catalogue.convention_counts()
@@ -95,6 +100,7 @@ def conventions():
 
 
 @bp.get("/hs-codes")
+@kept_for_visitors
 def hs_codes():
     query = request.args.get("q", "")
     return render_template(
@@ -103,11 +109,13 @@ def hs_codes():
 
 
 @bp.get("/about")
+@kept_for_visitors
 def about():
     return render_template("public/about.html")
 
 
 @bp.get("/documents")
+@kept_for_visitors
 def document_list():
     filters = documents.DocumentFilters.from_args(request.args)
     filters.access_level = None  # the public list shows public documents only, whatever asked
@@ -126,6 +134,7 @@ def document_download(document_id):
 
 
 @bp.get("/search")
+@kept_for_visitors
 def search():
     user = permissions.current_user()
     results, error = None, None
@@ -192,6 +201,7 @@ def search_export(fmt):
 
 # Statistics of the published public case studies (casebank/statistics_views.py).
 @bp.get("/statistics")
+@kept_for_visitors
 def statistics():
     return statistics_views.page(officer=False)
 
@@ -213,6 +223,7 @@ def statistics_json():
 
 # The award and publicity: announced rounds, certificates, the Atom feed, the sitemap.
 @bp.get("/awards")
+@kept_for_visitors
 def awards():
     return render_template("awards/public_awards.html", rounds=publicity.announced_rounds())
 

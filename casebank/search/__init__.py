@@ -50,6 +50,7 @@ __all__ = [
     "index_case",
     "index_cases",
     "index_status",
+    "public_index_state",
     "rebuild",
     "record_restricted_search",
     "remove_case",
@@ -137,6 +138,18 @@ def similar_cases(case_id, top=5):
         return reading(PUBLIC, lambda searcher: more_like(searcher, case_key(case_id), top))
     except SearchUnavailable:
         return []
+
+
+def public_index_state():
+    """What names the public index this host reads now (after catching up with the feed), or
+    None when it cannot be read: part of the key of pages kept for visitors (page_cache)."""
+    catch_up_if_due()
+    try:
+        refuse_if_behind()
+        searcher = search_indexes().searcher(PUBLIC)
+        return searcher.index_id, searcher.reader().generation()
+    except Exception:  # noqa: BLE001 - the view meets the fault itself, reports it and heals
+        return None
 
 
 def index_case(case):

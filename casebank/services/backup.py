@@ -43,6 +43,7 @@ from sqlalchemy import (
 from casebank.crypto import DecryptionError, open_sealed
 from casebank.extensions import db
 from casebank.models.case_study import utc_now
+from casebank.models.content_generation import new_token
 from casebank.models.encrypted import EncryptedText, current_keyring
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,9 @@ MANIFEST = "manifest.json"
 DATABASE_DIR = "database"
 FILES_DIR = "files"
 BATCH = 500
-# Rows the migrations themselves write (the four roles): a freshly migrated database holds
-# them, and restore replaces them with the backup's.
-SCHEMA_ROWS = ("roles",)
+# Rows the migrations themselves write (the four roles, the content token): a freshly
+# migrated database holds them, and restore replaces them with the backup's.
+SCHEMA_ROWS = ("roles", "content_generation")
 # Rows a backup leaves out: Flask-Session's store, whose ids are the cookies' values (a backup
 # read elsewhere would open every live session). A restored site starts with nobody logged in.
 NOT_BACKED_UP = ("session_store",)
@@ -294,6 +295,7 @@ def restore_backup(directory):
                 restore_files(directory, store, manifest, copied)
                 rows = load_tables(connection, directory, manifest)
                 reset_sequences(connection)
+                new_token(connection)  # pages kept from before the restore are stale
         except BaseException:
             for path in copied:
                 path.unlink(missing_ok=True)
