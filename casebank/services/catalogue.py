@@ -11,12 +11,13 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, extract, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from casebank import codes, i18n
 from casebank.extensions import db
 from casebank.models import CaseStudy, Convention, HSCode
 from casebank.models import case_study_conventions as link
+from casebank.models.encrypted import EncryptedText
 from casebank.models.vocab import AccessLevel, DetectionMethod, ProsecutionStatus, WorkflowStatus
 
 
@@ -26,8 +27,17 @@ def visible_cases(officer=False):
 
 
 def with_cards(query):
-    """What a case card shows beyond the row itself, loaded in one more query per page."""
-    return query.options(selectinload(CaseStudy.conventions))
+    """What a case card shows beyond the row itself, loaded in one more query per page; the
+    sealed free text a card does not show is left in the database (not decrypted per row)."""
+    return query.options(selectinload(CaseStudy.conventions), *map(defer, SEALED_BEYOND_CARD))
+
+
+# Every sealed column but the card's title and summary (each costs a decryption per row read).
+SEALED_BEYOND_CARD = [
+    getattr(CaseStudy, column.key)
+    for column in CaseStudy.__table__.columns
+    if isinstance(column.type, EncryptedText) and column.key not in ("title", "summary")
+]
 
 
 def public_cases():

@@ -14,7 +14,7 @@ from casebank.extensions import db
 from casebank.models import AwardRound, CaseStudy, Nomination
 from casebank.models.vocab import AwardCategory, RoundStatus
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS
-from casebank.services.catalogue import public_cases
+from casebank.services.catalogue import public_cases, with_cards
 
 # What a nomination shows of its case study, when that case is public.
 CASE_FACE_FIELDS = ("reference", "title", "summary", "country")
@@ -98,8 +98,7 @@ def honour(nomination_id):
 
 
 def featured_cases(limit=6):
-    query = public_cases().where(CaseStudy.featured.is_(True))
-    query = query.options(selectinload(CaseStudy.conventions))
+    query = with_cards(public_cases().where(CaseStudy.featured.is_(True)))
     return list(db.session.scalars(query.order_by(CaseStudy.published_at.desc()).limit(limit)))
 
 
