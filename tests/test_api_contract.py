@@ -4,8 +4,13 @@ sets as the single source of what each audience reads."""
 
 import re
 
+import pytest
+from werkzeug.datastructures import MultiDict
+
 from casebank.schemas import api as schemas
 from casebank.schemas.case_study import PUBLIC_CASE_FIELDS, RESTRICTED_ONLY_FIELDS
+from casebank.services.catalogue import CaseFilters
+from casebank.services.documents import DocumentFilters
 
 NOT_DESCRIBED = {"api.openapi", "api.reference"}  # the description and its page themselves
 
@@ -47,3 +52,36 @@ def test_the_reference_page_needs_no_script_or_inline_style(client):
     assert response.status_code == 200 and "POST /api/v1/cases" in page
     assert "<script" not in page and "style=" not in page and "<style" not in page
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+class ArgsRead(MultiDict):
+    """Query arguments that note which names were read."""
+
+    def __init__(self):
+        super().__init__()
+        self.read = set()
+
+    def get(self, key, *args, **kwargs):
+        self.read.add(key)
+        return super().get(key, *args, **kwargs)
+
+    def getlist(self, key, *args, **kwargs):
+        self.read.add(key)
+        return super().getlist(key, *args, **kwargs)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+@pytest.mark.parametrize(
+    ("path", "filters"),
+    [("/cases", CaseFilters), ("/documents", DocumentFilters)],
+)
+def test_every_filter_a_list_reads_is_described(app, client, path, filters):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    described = {p["name"] for p in spec["paths"][path]["get"]["parameters"]}
+    args = ArgsRead()
+    with app.test_request_context():
+        filters.from_args(args)
+    assert args.read and args.read <= described
