@@ -98,6 +98,7 @@ def example_args(db, role="partner"):
         "restricted.risk_indicator_detail": on_risk,
         "restricted.document_detail": on_risk,
         "restricted.document_download": on_risk,
+        "restricted.version_download": on_version,
         **{
             f"editorial.{name}": on_risk
             for name in ("edit_document", "update_document", "publication", "download")

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from casebank import crypto
 from casebank.extensions import db
-from casebank.models import Document, DocumentVersion
+from casebank.models import AuditEvent, Document, DocumentVersion
 from casebank.models.case_study import utc_now
 from casebank.services import document_versions, documents
 from casebank.services.previews import THUMBNAIL_BOX, make_preview
@@ -96,6 +96,25 @@ def test_versions_of_restricted_and_draft_documents_are_not_public(client):
     for document in (restricted, draft):
         assert client.get(f"/documents/{document.id}/versions/1/download").status_code == 404
         assert client.get(f"/documents/{document.id}/versions/1/preview.png").status_code == 404
+
+
+def test_officers_see_a_restricted_documents_versions_and_download_each_audited(client, auth):
+    document = guide(access="restricted")
+    document_versions.add_version(
+        document, {"label": "2.0", "version_date": document.created_at.date(),
+                   "changes": "Adds a checklist."}, b"Second.\n", "guide-2.txt", None)  # fmt: skip
+    db.session.commit()
+    path = f"/restricted/documents/{document.id}/versions/1/download"
+    auth.login("officer")
+    html = client.get(f"/restricted/documents/{document.id}").get_data(as_text=True)
+    assert "Adds a checklist." in html and path in html
+    old = client.get(path)
+    assert old.status_code == 200 and old.data.startswith(b"First edition")
+    downloads = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "restricted.document.download")
+    ).all()
+    assert [e.target_id for e in downloads][-1] == str(document.id)
+    assert client.get(f"/restricted/documents/{document.id}/versions/3/download").status_code == 404
 
 
 def test_a_refused_new_version_keeps_the_current_one(client, auth):

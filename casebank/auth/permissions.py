@@ -293,6 +293,7 @@ ENDPOINT_RULES = {
     "restricted.document_list": is_officer,
     "restricted.document_detail": is_officer,
     "restricted.document_download": is_officer,
+    "restricted.version_download": is_officer,
     "editorial.document_list": is_editor,
     "editorial.new_document": is_editor,
     "editorial.edit_document": is_editor,

@@ -10,7 +10,7 @@ from casebank.extensions import limiter
 from casebank.request_numbers import page_number
 from casebank.restricted import bp
 from casebank.schemas.case_study import RESTRICTED_CASE_FIELDS, CaseStudySchema
-from casebank.services import catalogue, documents, risk_indicators
+from casebank.services import catalogue, document_versions, documents, risk_indicators
 from casebank.services.case_transfer import case_record
 from casebank.services.documents import OFFICER
 
@@ -94,7 +94,9 @@ def document_list():
 def document_detail(document_id):
     document = documents.get_document(document_id, OFFICER) or abort(404)
     documents.record_access("restricted.document.view", document)
-    return render_template("restricted/document.html", document=document)
+    return render_template(
+        "restricted/document.html", document=document, current=documents.current_version(document)
+    )
 
 
 @bp.get("/documents/<int:document_id>/download")
@@ -102,6 +104,14 @@ def document_download(document_id):
     document = documents.get_document(document_id, OFFICER) or abort(404)
     documents.record_access("restricted.document.download", document)
     return file_response(document)
+
+
+@bp.get("/documents/<int:document_id>/versions/<int:number>/download")
+def version_download(document_id, number):
+    document = documents.get_document(document_id, OFFICER) or abort(404)
+    version = document_versions.get_version(document, number) or abort(404)
+    documents.record_access("restricted.document.download", document)
+    return file_response(version)
 
 
 @bp.get("/cases/export.<fmt>")
