@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from sqlalchemy import LargeBinary, func, select, type_coerce
+from sqlalchemy import LargeBinary, func, select, type_coerce, update
 
 from casebank.mail import outbox_messages
 from casebank.models import SavedSearch
@@ -345,3 +345,46 @@ def test_an_alert_run_first_catches_up_with_cases_another_host_saved(app, db):
     before = len(outbox_messages())
     assert send(app) == 1
     assert "Okapi hides in a bonded warehouse" in body(mails_since(before)[0])
+
+
+def test_two_runs_at_once_mail_a_search_once(app, db, monkeypatch):
+    """The other run (cron on another host) moves the search on while this one reads it."""
+    saved = saved_for("partner")
+    new_case(title="Okapi skins in a courier parcel")
+    find = saved_searches.new_matches
+
+    def found_while_another_run_claims(search, now):
+        cases = find(search, now)
+        other = db.session.get(SavedSearch, saved.id)
+        db.session.execute(
+            update(SavedSearch).where(SavedSearch.id == other.id).values(alerted_until=now)
+        )
+        return cases
+
+    monkeypatch.setattr(saved_searches, "new_matches", found_while_another_run_claims)
+    before = len(outbox_messages())
+    assert send(app) == 0
+    assert mails_since(before) == []
+
+
+def test_a_run_that_fails_halfway_keeps_the_searches_it_mailed(app, db, monkeypatch):
+    first = saved_for("partner", text="okapi")
+    second = saved_for("officer", text="okapi")
+    new_case(title="Okapi skins in a courier parcel")
+    mail = saved_searches.send_alert
+
+    def fail_on_the_second(saved, cases):
+        if saved.id == second.id:
+            raise RuntimeError("the mail queue's disk is full")
+        mail(saved, cases)
+
+    monkeypatch.setattr(saved_searches, "send_alert", fail_on_the_second)
+    before = len(outbox_messages())
+    with pytest.raises(RuntimeError):
+        send(app)
+    db.session.rollback()  # as `flask casebank send-alerts` does when the run fails
+    assert len(mails_since(before)) == 1
+    monkeypatch.setattr(saved_searches, "send_alert", mail)
+    assert send(app) == 0  # the first is not mailed again
+    assert len(mails_since(before)) == 1
+    assert db.session.get(SavedSearch, first.id).last_sent_at is not None

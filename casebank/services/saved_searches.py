@@ -15,8 +15,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select, update
 
 from casebank.auth import permissions
 from casebank.extensions import db
@@ -217,29 +216,51 @@ def send_alerts(now=None):
 
     First this host's index catches up with the change feed: a case saved through another host
     would otherwise be passed over for good. If it cannot (the index is locked, or fell behind
-    and must be rebuilt), the run stops before any search moves on; the next run sends."""
+    and must be rebuilt), the run stops before any search moves on; the next run sends.
+
+    Each search is claimed (moved on, committed) before its mail is handed over: two runs at
+    once (cron on two hosts) never both mail it, and a run that fails halfway keeps what it
+    sent. The mail is then written to the outbox or the mail queue, which never loses it."""
     now = now or utc_now()
     caught_up_index()
     query = (
-        select(SavedSearch)
+        select(SavedSearch.id)
         .join(User, SavedSearch.user_id == User.id)
         .where(SavedSearch.frequency != "none", User.active.is_(True))
-        .options(selectinload(SavedSearch.user))
         .order_by(SavedSearch.id)
     )
-    sent = 0
-    for saved in db.session.scalars(query).all():
-        if not is_due(saved, now):
-            continue
-        cases = new_matches(saved, now)
-        saved.alerted_until = now
-        if cases:
-            send_alert(saved, cases)
-            saved.last_sent_at = now
-            sent += 1
-    db.session.flush()
+    sent = sum(alert_once(search_id, now) for search_id in db.session.scalars(query).all())
     log.info("alerts: %s mail(s) sent", sent)
     return sent
+
+
+def alert_once(search_id, now):
+    """1 if this run claimed the search and mailed its news, else 0."""
+    saved = db.session.get(SavedSearch, search_id)
+    if saved is None or not is_due(saved, now):
+        return 0
+    read_from = saved.alerted_until
+    cases = new_matches(saved, now)
+    db.session.commit()  # end the reading transaction: on SQLite a write must start afresh
+    if not claimed(saved, read_from, now, had_news=bool(cases)):
+        return 0
+    if cases:
+        send_alert(saved, cases)
+    return 1 if cases else 0
+
+
+def claimed(saved, read_from, now, had_news):
+    """Move the search from read_from on to now, unless another run moved it meanwhile;
+    committed."""
+    moved = db.session.execute(
+        update(SavedSearch)
+        .where(SavedSearch.id == saved.id, SavedSearch.alerted_until == read_from)
+        .values(alerted_until=now, **({"last_sent_at": now} if had_news else {}))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(saved)
+    return moved == 1
 
 
 def caught_up_index():
