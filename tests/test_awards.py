@@ -168,6 +168,24 @@ def test_the_nomination_cap_per_organisation(db):
     assert nominations.nominate(award_round, nomination_data(make_case()), other)
 
 
+def test_the_cap_counts_under_the_organisations_row_lock(db):
+    """Two nominations at once: the second counts only after the first commits (PostgreSQL
+    locks the organisation's row; SQLite has one writer and refuses the later write)."""
+    from tests.query_counts import statements_run
+
+    partner = join_partner("TRAFFIC")
+    award_round = open_round(max_nominations_per_partner=2)
+    case = make_case()
+    ran = statements_run(
+        db, lambda: nominations.nominate(award_round, nomination_data(case), partner)
+    )
+    locking = [s for s in ran if "FROM partners" in s]
+    counting = [s for s in ran if "count(nominations.id)" in s]
+    assert locking and counting and ran.index(locking[0]) < ran.index(counting[0])
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert "FOR UPDATE" in locking[0]
+
+
 def test_named_officers_need_their_recorded_consent(db):
     award_round = open_round()
     editor = role_user("editor")

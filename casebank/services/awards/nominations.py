@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from casebank.auth import permissions
 from casebank.auth.audit_trail import audit_request
 from casebank.extensions import db
-from casebank.models import AwardRound, CaseStudy, Nomination
+from casebank.models import AwardRound, CaseStudy, Nomination, Partner
 from casebank.models.vocab import RoundStatus, WorkflowStatus
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,10 @@ def eligibility_errors(award_round, case, user):
 
 
 def nominations_by(award_round, partner_id):
+    """How many nominations the organisation has made in the round. Its row is locked first
+    (PostgreSQL; SQLite has one writer) so two nominations sent at once cannot both pass the
+    cap: the second counts after the first commits."""
+    db.session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
     query = select(func.count(Nomination.id)).where(
         Nomination.round_id == award_round.id, Nomination.partner_id == partner_id
     )
