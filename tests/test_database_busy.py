@@ -113,6 +113,7 @@ def test_sqlite_connections_use_wal_and_wait_for_locks(app):
             with db.engine.connect() as connection:
                 assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
                 assert connection.scalar(text("PRAGMA busy_timeout")) == 15000
+                assert connection.scalar(text("PRAGMA synchronous")) == 1  # NORMAL
             db.engine.dispose()
     # WAL is a property of the file, kept when other programs open it.
     assert (
