@@ -29,6 +29,7 @@ _postings = OrderedDict()  # (segment id, field, term) -> (ids, weights), least 
 _postings_lock = threading.Lock()
 _postings_kept = 0
 POSTINGS_KEPT = 8_000_000  # postings kept decoded, per process: about 64 MB
+FREQUENCIES_KEPT = 200_000  # document frequencies kept per segment
 
 
 def scores_for(searcher, query):
@@ -76,19 +77,20 @@ def union(parts):
 
 
 def term_scores(searcher, fieldname, text):
+    return term_scores_of_bytes(searcher, fieldname, searcher.schema[fieldname].to_bytes(text))
+
+
+def term_scores_of_bytes(searcher, fieldname, btext):
     field = searcher.schema[fieldname]
-    btext = field.to_bytes(text)
     reader = searcher.reader()
-    if (fieldname, btext) not in reader:
-        return {}
     scores = {}
     for leaf, offset in reader.leaf_readers():
-        if (fieldname, btext) not in leaf:
+        if not leaf_frequency(searcher, leaf, fieldname, btext):
             continue
         deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
         if field.scorable:
             lengths = field_lengths(searcher, leaf, fieldname)
-            add_bm25(scores, searcher, reader, fieldname, btext, leaf, offset, lengths, deleted)
+            add_bm25(scores, searcher, fieldname, btext, leaf, offset, lengths, deleted)
         else:  # Whoosh's WeightScorer: the posting's weight
             ids, weights = postings(searcher, leaf, fieldname, btext)
             scores.update((d + offset, w) for d, w in zip(ids, weights, strict=True))
@@ -97,11 +99,18 @@ def term_scores(searcher, fieldname, text):
     return scores
 
 
-def add_bm25(scores, searcher, reader, fieldname, btext, leaf, offset, lengths, deleted):
-    """whoosh.scoring.bm25 for each posting, inlined: a call per posting cost as much again."""
-    idf = log(reader.doc_count_all() / (reader.doc_frequency(fieldname, btext) + 1)) + 1
+def bm25_constants(searcher, fieldname, btext):
+    """(base, top, per_length) of whoosh.scoring.bm25 for a term: its score for a posting of
+    weight tf in a document of length n is top * tf / (tf + base + per_length * n)."""
+    df = doc_frequency(searcher, fieldname, btext)
+    idf = log(searcher.reader().doc_count_all() / (df + 1)) + 1
     per_length = K1 * B / (searcher.avg_field_length(fieldname) or 1)
-    base, top = K1 * (1 - B), idf * (K1 + 1)
+    return K1 * (1 - B), idf * (K1 + 1), per_length
+
+
+def add_bm25(scores, searcher, fieldname, btext, leaf, offset, lengths, deleted):
+    """whoosh.scoring.bm25 for each posting, inlined: a call per posting cost as much again."""
+    base, top, per_length = bm25_constants(searcher, fieldname, btext)
     ids, weights = postings(searcher, leaf, fieldname, btext)
     for doc, tf in zip(ids, weights, strict=True):
         if doc not in deleted:
@@ -113,15 +122,12 @@ def scores_of(searcher, fieldname, text, docs):
     a lookup per document in the decoded postings instead of a score per posting, for
     callers that already know their candidates ("more like this")."""
     btext = searcher.schema[fieldname].to_bytes(text)
-    reader = searcher.reader()
-    if (fieldname, btext) not in reader:
+    if not doc_frequency(searcher, fieldname, btext):
         return {}
-    idf = log(reader.doc_count_all() / (reader.doc_frequency(fieldname, btext) + 1)) + 1
-    per_length = K1 * B / (searcher.avg_field_length(fieldname) or 1)
-    base, top = K1 * (1 - B), idf * (K1 + 1)
+    base, top, per_length = bm25_constants(searcher, fieldname, btext)
     scores = {}
-    for leaf, offset in reader.leaf_readers():
-        if (fieldname, btext) not in leaf:
+    for leaf, offset in searcher.reader().leaf_readers():
+        if not leaf_frequency(searcher, leaf, fieldname, btext):
             continue
         ids, weights = postings(searcher, leaf, fieldname, btext)
         lengths = field_lengths(searcher, leaf, fieldname)
@@ -132,6 +138,61 @@ def scores_of(searcher, fieldname, text, docs):
                 tf = weights[i]
                 scores[doc] = top * tf / (tf + base + per_length * lengths[local])
     return scores
+
+
+def live_documents(searcher, fieldname, text):
+    """The live documents holding a term, numbered as in the searcher (a list)."""
+    btext = searcher.schema[fieldname].to_bytes(text)
+    found = []
+    for leaf, offset in searcher.reader().leaf_readers():
+        if not leaf_frequency(searcher, leaf, fieldname, btext):
+            continue
+        ids, _weights = postings(searcher, leaf, fieldname, btext)
+        if leaf.has_deletions():
+            deleted = leaf.deleted_docs_set
+            found += [d + offset for d in ids if d not in deleted]
+        elif offset:
+            found += [d + offset for d in ids]
+        else:
+            found.extend(ids)  # in C
+    return found
+
+
+def doc_frequency(searcher, fieldname, btext):
+    """reader.doc_frequency (deleted documents included, as Whoosh's idf counts them)."""
+    return sum(frequency(known, leaf, fieldname, btext) for leaf, known in frequencies(searcher))
+
+
+def leaf_frequency(searcher, leaf, fieldname, btext):
+    for other, known in frequencies(searcher):
+        if other is leaf:
+            return frequency(known, leaf, fieldname, btext)
+    return leaf.doc_frequency(fieldname, btext)
+
+
+def frequency(known, leaf, fieldname, btext):
+    """How many documents of a segment hold a term. Each lookup reads the segment's term
+    table (tens of us) and "more like this" looks up a few hundred terms a case, mostly the
+    same from case to case, so they are kept per segment (where they never change)."""
+    key = (fieldname, btext)
+    df = known.get(key)
+    if df is None:
+        if len(known) >= FREQUENCIES_KEPT:
+            known.clear()
+        df = known[key] = leaf.doc_frequency(fieldname, btext)
+    return df
+
+
+def frequencies(searcher):
+    """[(segment reader, its kept document frequencies)], found once per searcher."""
+    found = searcher.__dict__.get("segment_frequencies")
+    if found is None:
+        found = searcher.__dict__["segment_frequencies"] = [
+            (leaf, per_segment(searcher, leaf, "frequencies", lambda leaf: {}))
+            for leaf, _offset in searcher.reader().leaf_readers()
+            if leaf.segment() is not None  # an empty index has none
+        ]
+    return found
 
 
 def postings(searcher, leaf, fieldname, btext):
@@ -162,11 +223,16 @@ def postings(searcher, leaf, fieldname, btext):
 
 
 def forget_postings():
-    """Empty the decoded postings cache (the benchmark measures each mode from cold)."""
+    """Empty the decoded postings and the kept document frequencies (the benchmark measures
+    each mode from cold)."""
     global _postings_kept  # noqa: PLW0603
     with _postings_lock:
         _postings.clear()
         _postings_kept = 0
+    with _segment_data_lock:
+        for (_index, _segment, name), found in _segment_data.items():
+            if name == "frequencies":
+                found.clear()
 
 
 def blocks(leaf, fieldname, btext):
