@@ -1,4 +1,4 @@
-""""More like this" (search/similar.py) reads cached postings and frequencies for speed; it must
+"""More like this (search/similar.py) reads cached postings and frequencies for speed; it must
 pick the same cases as the plain computation with Whoosh's own lookups does, on an index of
 several segments with deletions. (What it compares, on the demo data: test_search_queries.)"""
 
@@ -16,9 +16,12 @@ from casebank.search.analysis import BODY, FoldingStemmer, titled
 from casebank.search.engine import PUBLIC, SearchIndexes
 
 RNG = random.Random(5)
-WORDS = ("ivory pangolin scales container seized customs port shipment timber rosewood "
-         "refrigerant cylinders mislabelled declared waste batteries pesticide courier "
-         "airport passenger luggage sniffer dog invoice consignee broker transit").split()  # fmt: skip
+WORDS = [
+    *("ivory", "pangolin", "scales", "container", "seized", "customs", "port", "shipment"),
+    *("timber", "rosewood", "refrigerant", "cylinders", "mislabelled", "declared", "waste"),
+    *("batteries", "pesticide", "courier", "airport", "passenger", "luggage", "sniffer"),
+    *("dog", "invoice", "consignee", "broker", "transit"),
+]
 FEATURES = {
     "commodity": ["wildlife", "ods", "waste", "chemicals"],
     "species": ["manis", "loxodonta", "dalbergia"],
@@ -77,7 +80,8 @@ def reference_more_like(searcher, key, top=5):
     scores = Counter()
     for token in stored["profile"].split():
         docs = list(searcher.docs_for_query(wq.Term("profile", token)))
-        weight = similar.PROFILE_WEIGHTS[token.split(":")[0]] * max(log(count / (len(docs) + 1)) + 1, 0)
+        idf = max(log(count / (len(docs) + 1)) + 1, 0)
+        weight = similar.PROFILE_WEIGHTS[token.split(":")[0]] * idf
         for doc in docs:
             scores[doc] += weight
     scores.pop(docnum, None)

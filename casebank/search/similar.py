@@ -1,4 +1,4 @@
-""""More like this": the case studies most like one, by what a customs officer compares
+"""More like this: the case studies most like one, by what a customs officer compares
 (commodity, species or substance, HS codes, convention, concealment, route), then by words.
 
 It is on every public case page, so its work is bounded: each of the case's features is one
