@@ -1,11 +1,13 @@
-"""Plain queries (words, their domain terms, AND, OR) matched and ranked a posting block at a time.
+"""Queries matched and ranked a posting block at a time: words and their domain terms, AND, OR,
+NOT, prefixes and wildcards, ranges, phrases.
 
 Whoosh walks its matchers one document at a time in Python: about 10 us per matching document
 here, so a two-word query matching 3,000 of 10,000 case studies took 35 ms, and counting all
 matches for facets walked them again. This module reads each term's postings a whole block at a
 time, scores them with Whoosh's own BM25F formula and statistics (same ranking, checked by
-tests/test_search_ranking.py), and combines terms with set operations in C. Anything else
-(phrases, prefixes, NOT, fuzzy terms) returns None and Whoosh's matchers do the work.
+tests/test_search_ranking.py), and combines terms with set operations in C: NOT is a set
+difference, a prefix the union of the terms it expands to, a phrase its words' intersection
+checked for positions (positions.py). Anything else returns None and Whoosh's matchers do it.
 
 It reads Whoosh's postings through W3LeafMatcher's block attributes, which are not public API:
 whoosh-reloaded is pinned, and the ranking test fails if an upgrade changes them.
@@ -18,8 +20,9 @@ from collections import OrderedDict
 from math import log
 
 from whoosh import query as wq
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
+
+from casebank.search.positions import leaf_postings, with_phrase
 
 B, K1 = BM25F().B, BM25F().K1
 _segment_data = {}  # (index, segment id, name) -> what was read from that segment
@@ -34,21 +37,111 @@ FREQUENCIES_KEPT = 200_000  # document frequencies kept per segment
 
 def scores_for(searcher, query):
     """{document number: BM25F score} of every live document matching query, or None when
-    query is not a plain query (the caller then asks Whoosh)."""
+    query is of a kind this module leaves to Whoosh (the caller then asks Whoosh)."""
     if query.boost != 1.0:
         return None
     if isinstance(query, wq.Every):
         return every_document(searcher)
     if isinstance(query, wq.Term):
         return term_scores(searcher, query.fieldname, query.text)
+    if isinstance(query, wq.Phrase):
+        return phrase_scores(searcher, query)
+    if isinstance(query, EXPANDING):
+        return expanded_scores(searcher, query)
+    if isinstance(query, wq.Not):
+        return negated_scores(searcher, query)
+    if isinstance(query, (wq.AndNot, wq.AndMaybe)):
+        return binary_scores(searcher, query)
     if isinstance(query, (wq.And, wq.Or)) and not getattr(query, "minmatch", 0):
         if isinstance(query, wq.Or) and query.scale:
             return None
-        parts = [scores_for(searcher, q) for q in query.children()]
-        if not parts or any(p is None for p in parts):
-            return None
-        return intersect(parts) if isinstance(query, wq.And) else union(parts)
+        return compound_scores(searcher, query)
     return None
+
+
+# Queries that stand for the terms of a field they expand to (Whoosh's MultiTerm); Whoosh
+# scores each expanded term with BM25F (its constantscore only drops a weighting that
+# Searcher.postings then puts back) and adds the scores up, as an Or of the terms would.
+EXPANDING = (wq.Prefix, wq.Wildcard, wq.TermRange)
+
+
+def compound_scores(searcher, query):
+    """And / Or. Whoosh scores a NOT clause of an And as a match of weight 1 (InverseMatcher),
+    so an And's NOT clauses remove their matches and add 1 each to the rest."""
+    children = list(query.children())
+    negated = []  # an And of NOTs alone scores each as a match of every other document
+    if isinstance(query, wq.And) and not all(isinstance(q, wq.Not) for q in children):
+        negated = [q for q in children if isinstance(q, wq.Not)]
+    parts = [scores_for(searcher, q) for q in children if not (negated and isinstance(q, wq.Not))]
+    excluded = [matches(searcher, q.query) if q.boost == 1.0 else None for q in negated]
+    if not parts or any(p is None for p in parts + excluded):
+        return None
+    if isinstance(query, wq.Or):
+        return union(parts)
+    scores = intersect(parts)
+    if excluded:
+        removed = set().union(*excluded)
+        scores = {d: s + len(excluded) for d, s in scores.items() if d not in removed}
+    return scores
+
+
+def negated_scores(searcher, query):
+    """NOT on its own (or among alternatives): every live document it does not match,
+    scored 1 as Whoosh's InverseMatcher does."""
+    excluded = matches(searcher, query.query)
+    if excluded is None:
+        return None
+    return dict.fromkeys(live_documents_all(searcher) - excluded, 1.0)
+
+
+def binary_scores(searcher, query):
+    """ANDNOT (a's matches without b's, a's scores) and ANDMAYBE (a's matches, plus b's
+    score where b matches too)."""
+    a, b = scores_for(searcher, query.a), scores_for(searcher, query.b)
+    if a is None or b is None:
+        return None
+    if isinstance(query, wq.AndNot):
+        return {d: s for d, s in a.items() if d not in b}
+    return {d: s + b[d] if d in b else s for d, s in a.items()}
+
+
+def matches(searcher, query):
+    """The set of live documents query matches, or None (left to Whoosh)."""
+    scores = scores_for(searcher, query)
+    return None if scores is None else set(scores)
+
+
+def expanded_scores(searcher, query):
+    """A prefix, wildcard or range: the terms it expands to (Whoosh's own expansion), each
+    scored, added up."""
+    parts = [
+        term_scores_of_bytes(searcher, query.fieldname, btext)
+        for btext in query._btexts(searcher.reader())  # noqa: SLF001 - Whoosh's expansion
+        if btext
+    ]
+    return union(parts)
+
+
+def phrase_scores(searcher, query):
+    """A phrase: its words' intersection, scored as Whoosh does (the sum of each word's score),
+    kept where the words follow one another (positions.py). Phrases with another slop, or on
+    a field without positions, are left to Whoosh."""
+    field = searcher.schema[query.fieldname]
+    if query.slop != 1 or not field.format or not field.format.supports("positions"):
+        return None
+    try:
+        btexts = [field.to_bytes(word) for word in query.words]
+    except ValueError:  # as Whoosh: a word the field cannot hold matches nothing
+        return {}
+    scores = intersect([term_scores_of_bytes(searcher, query.fieldname, b) for b in btexts])
+    if len(btexts) < 2 or not scores:
+        return scores
+    kept = []
+    for leaf, offset in searcher.reader().leaf_readers():
+        docs = sorted(d - offset for d in scores if 0 <= d - offset < leaf.doc_count_all())
+        if docs:
+            kept += [d + offset for d in with_phrase(leaf, query.fieldname, btexts, docs)]
+    return {d: scores[d] for d in kept}
 
 
 def segment_key(searcher, leaf):
@@ -59,6 +152,8 @@ def segment_key(searcher, leaf):
 
 
 def intersect(parts):
+    if not parts:
+        return {}
     smallest, *others = sorted(parts, key=len)
     docs = [d for d in smallest if all(d in other for other in others)]
     return {d: sum(p[d] for p in parts) for d in docs}
@@ -238,10 +333,7 @@ def forget_postings():
 def blocks(leaf, fieldname, btext):
     """(document numbers in leaf, weights) of the term's postings, one block at a time,
     deleted documents included (the caller skips them)."""
-    matcher = leaf.postings(fieldname, btext)
-    if isinstance(matcher, FilterMatcher):  # the deletions filter, which has already moved
-        matcher = matcher.child  # its child past the first deleted postings: back to the start
-        matcher.reset()
+    matcher = leaf_postings(leaf, fieldname, btext)
     while matcher.is_active():
         matcher._read_ids()  # noqa: SLF001 - see the module docstring
         matcher._read_weights()  # noqa: SLF001
@@ -275,7 +367,15 @@ def field_lengths(searcher, leaf, fieldname):
 
 
 def every_document(searcher):
-    return dict.fromkeys(searcher.reader().all_doc_ids(), 0.0)
+    return dict.fromkeys(live_documents_all(searcher), 0.0)
+
+
+def live_documents_all(searcher):
+    """Every live document number of the searcher (a frozenset), found once per searcher."""
+    found = searcher.__dict__.get("live_documents")
+    if found is None:
+        found = searcher.__dict__["live_documents"] = frozenset(searcher.reader().all_doc_ids())
+    return found
 
 
 def column_values(searcher, fieldname):
