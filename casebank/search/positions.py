@@ -21,10 +21,14 @@ def leaf_postings(leaf, fieldname, btext):
     return matcher
 
 
-def positions_in(leaf, fieldname, btext, docs):
+def positions_in(leaf, fieldname, btext, docs, read=None):
     """{document: its positions of the term} for docs (sorted numbers within leaf that hold
-    the term); only the blocks that hold one of them are decoded."""
+    the term); from read (ids, weights, values of every posting) if given, else from the
+    blocks that hold one of docs (only those are decoded)."""
     decode = leaf.schema[fieldname].format.decode_positions
+    if read:
+        ids, _weights, values = read
+        return {d: decode(values[bisect_left(ids, d)]) for d in docs}
     matcher = leaf_postings(leaf, fieldname, btext)
     found, i = {}, 0
     while matcher.is_active() and i < len(docs):
@@ -41,13 +45,14 @@ def positions_in(leaf, fieldname, btext, docs):
     return found
 
 
-def with_phrase(leaf, fieldname, btexts, docs):
+def with_phrase(leaf, fieldname, read, btexts, docs):
     """The documents of docs (sorted numbers within leaf, each holding every term) where the
     terms occur one right after the other, in order: Whoosh's Phrase with slop 1 (SpanNear2,
-    ordered, each next word exactly one position after the last)."""
+    ordered, each next word exactly one position after the last). read: {term: its postings
+    with values, or None}."""
     starts = {}  # document -> the positions where the phrase may begin
     for offset, btext in enumerate(btexts):
-        found = positions_in(leaf, fieldname, btext, docs)
+        found = positions_in(leaf, fieldname, btext, docs, read.get(btext))
         if offset == 0:
             starts = {d: set(found.get(d, ())) for d in docs}
         else:

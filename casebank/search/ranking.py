@@ -123,9 +123,10 @@ def expanded_scores(searcher, query):
 
 
 def phrase_scores(searcher, query):
-    """A phrase: its words' intersection, scored as Whoosh does (the sum of each word's score),
-    kept where the words follow one another (positions.py). Phrases with another slop, or on
-    a field without positions, are left to Whoosh."""
+    """A phrase: the documents holding its words one right after the other (positions.py),
+    checked only in those holding every word, then scored as Whoosh does (the sum of each
+    word's score). Phrases with another slop, or on a field without positions, are left to
+    Whoosh."""
     field = searcher.schema[query.fieldname]
     if query.slop != 1 or not field.format or not field.format.supports("positions"):
         return None
@@ -133,15 +134,26 @@ def phrase_scores(searcher, query):
         btexts = [field.to_bytes(word) for word in query.words]
     except ValueError:  # as Whoosh: a word the field cannot hold matches nothing
         return {}
-    scores = intersect([term_scores_of_bytes(searcher, query.fieldname, b) for b in btexts])
-    if len(btexts) < 2 or not scores:
-        return scores
-    kept = []
+    if len(btexts) < 2:
+        return intersect([term_scores_of_bytes(searcher, query.fieldname, b) for b in btexts])
+    found = []
     for leaf, offset in searcher.reader().leaf_readers():
-        docs = sorted(d - offset for d in scores if 0 <= d - offset < leaf.doc_count_all())
-        if docs:
-            kept += [d + offset for d in with_phrase(leaf, query.fieldname, btexts, docs)]
-    return {d: scores[d] for d in kept}
+        if all(leaf_frequency(searcher, leaf, query.fieldname, b) for b in btexts):
+            read = {b: postings_with_values(searcher, leaf, query.fieldname, b) for b in btexts}
+            docs = holding_all(searcher, leaf, query.fieldname, read)
+            found += [d + offset for d in with_phrase(leaf, query.fieldname, read, btexts, docs)]
+    parts = [scores_of_bytes(searcher, query.fieldname, b, found) for b in btexts]
+    return {d: sum(part[d] for part in parts) for d in found}
+
+
+def holding_all(searcher, leaf, fieldname, read):
+    """The live documents of leaf (sorted) holding every term of read ({term: its postings
+    with values, or None when they are kept decoded})."""
+    ids = [(found or postings(searcher, leaf, fieldname, b))[0] for b, found in read.items()]
+    common = set(ids[0]).intersection(*ids[1:])
+    if leaf.has_deletions():
+        common -= leaf.deleted_docs_set
+    return sorted(common)
 
 
 def segment_key(searcher, leaf):
@@ -215,8 +227,11 @@ def add_bm25(scores, searcher, fieldname, btext, leaf, offset, lengths, deleted)
 def scores_of(searcher, fieldname, text, docs):
     """{document: BM25F score} of a term for the given documents only (those that hold it):
     a lookup per document in the decoded postings instead of a score per posting, for
-    callers that already know their candidates ("more like this")."""
-    btext = searcher.schema[fieldname].to_bytes(text)
+    callers that already know their candidates ("more like this", phrases)."""
+    return scores_of_bytes(searcher, fieldname, searcher.schema[fieldname].to_bytes(text), docs)
+
+
+def scores_of_bytes(searcher, fieldname, btext, docs):
     if not doc_frequency(searcher, fieldname, btext):
         return {}
     base, top, per_length = bm25_constants(searcher, fieldname, btext)
@@ -301,10 +316,42 @@ def postings(searcher, leaf, fieldname, btext):
         if found:
             _postings.move_to_end(key)
             return found
-    ids, weights = array("I"), array("f")
-    for block_ids, block_weights in blocks(leaf, fieldname, btext):
-        ids.extend(block_ids)
-        weights.extend(block_weights)
+    ids, weights, _values = read_postings(leaf, fieldname, btext)
+    return keep(key, ids, weights)
+
+
+def postings_with_values(searcher, leaf, fieldname, btext):
+    """(document numbers, weights, values: Whoosh's encoded positions) of every posting of
+    the term, or None when its postings are kept decoded (the positions are then read for
+    the documents that need them: positions.py). A phrase whose words are not kept reads each
+    word's blocks once for both its scores and its positions; the values themselves are
+    not kept (they are several times the size of the postings)."""
+    key = (*segment_key(searcher, leaf), fieldname, btext)
+    with _postings_lock:
+        if key in _postings:
+            return None
+    ids, weights, values = read_postings(leaf, fieldname, btext, values=True)
+    keep(key, ids, weights)
+    return ids, weights, values
+
+
+def read_postings(leaf, fieldname, btext, values=False):
+    ids, weights, found = array("I"), array("f"), []
+    matcher = leaf_postings(leaf, fieldname, btext)
+    while matcher.is_active():
+        matcher._read_ids()  # noqa: SLF001 - see the module docstring
+        matcher._read_weights()  # noqa: SLF001
+        ids.extend(matcher._ids)  # noqa: SLF001
+        weights.extend(matcher._weights)  # noqa: SLF001
+        if values:
+            matcher._read_values()  # noqa: SLF001
+            found.extend(matcher._values)  # noqa: SLF001
+        matcher._next_block()  # noqa: SLF001
+    return ids, weights, found
+
+
+def keep(key, ids, weights):
+    """Keep a term's decoded postings (the least recently used go first when full)."""
     global _postings_kept  # noqa: PLW0603 - the cache's size, guarded by its lock
     with _postings_lock:
         if key in _postings:  # another thread decoded it meanwhile: count it once
@@ -328,17 +375,6 @@ def forget_postings():
         for (_index, _segment, name), found in _segment_data.items():
             if name == "frequencies":
                 found.clear()
-
-
-def blocks(leaf, fieldname, btext):
-    """(document numbers in leaf, weights) of the term's postings, one block at a time,
-    deleted documents included (the caller skips them)."""
-    matcher = leaf_postings(leaf, fieldname, btext)
-    while matcher.is_active():
-        matcher._read_ids()  # noqa: SLF001 - see the module docstring
-        matcher._read_weights()  # noqa: SLF001
-        yield matcher._ids, matcher._weights  # noqa: SLF001
-        matcher._next_block()  # noqa: SLF001
 
 
 def per_segment(searcher, leaf, name, read):
