@@ -261,7 +261,7 @@ def whoosh_modes(audience, qs):
     def highlighted(q):  # and the ten hits with their stored fields and highlighted snippets
         searcher = indexes.searcher(audience)
         docs, query = ranked(searcher, q)
-        terms = highlight_terms(query, searcher.reader())
+        terms = highlight_terms(query, searcher)
         return [make_hit(searcher.stored_fields(d), audience, terms) for d in docs]
 
     user = Officer() if audience == RESTRICTED else ANONYMOUS
@@ -290,6 +290,7 @@ def page_by_type(audience, typed):
 def more_like_this(rng, count):
     """p50 / p95 of "more like this" for random public case studies (a public case page)."""
     ids = list(db.session.scalars(select(CaseStudy.id).where(CaseStudy.access_level == "public")))
+    db.session.rollback()
     return timed(similar_cases, rng.sample(ids, count))
 
 
@@ -464,7 +465,9 @@ def build_corpus_and_index(n, rng, words, weights):
 def stored_corpus():
     columns = ("reference", "title", "summary", "narrative", "access_level")
     rows = db.session.execute(select(*(getattr(CaseStudy, c) for c in columns)))
-    return [dict(zip(columns, row, strict=True)) for row in rows]
+    corpus = [dict(zip(columns, row, strict=True)) for row in rows]
+    db.session.rollback()  # an open read would block an officer's audited search (SQLite)
+    return corpus
 
 
 def load_average():

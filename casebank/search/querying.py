@@ -377,7 +377,7 @@ def run_query(searcher, request, audience, any_word=False):
     parsed = parse_request(request.text, searcher.schema, any_word)
     queries = [parsed.typed] + ([parsed.widened] if parsed.widened else [])
     ranked, matched, typed = rank(searcher, queries, request, facet_filter(searcher, request))
-    terms = highlight_terms(parsed.typed, searcher.reader())
+    terms = highlight_terms(parsed.typed, searcher)
     on_page = ranked[(request.page - 1) * PER_PAGE :]
     hits = [make_hit(searcher.stored_fields(doc), audience, terms) for doc in on_page]
     total = len(matched)
@@ -444,21 +444,26 @@ def matching(searcher, query):
     return scores.keys() if scores is not None else searcher.docs_for_query(query)
 
 
-def highlight_terms(query, reader):
+def highlight_terms(query, searcher):
     """{body field: the terms a hit may show highlighted}: the query's own, prefixes expanded,
     none from a NOT clause."""
     if isinstance(query, wq.Not):
         return {}
     if isinstance(query, wq.AndNot):
-        return highlight_terms(query.a, reader)
+        return highlight_terms(query.a, searcher)
     terms = {}
+    if isinstance(query, ranking.EXPANDING):
+        if query.fieldname in BODY_FIELDS:
+            texts = {b.decode("utf-8") for b in ranking.expansion(searcher, query)}
+            terms[query.fieldname] = texts
+        return terms
     if query.is_leaf():
-        for fieldname, text in query.existing_terms(reader, phrases=True, expand=True):
+        for fieldname, text in query.existing_terms(searcher.reader(), phrases=True, expand=True):
             if fieldname in BODY_FIELDS:
                 terms.setdefault(fieldname, set()).add(text.decode("utf-8"))
         return terms
     for child in query.children():
-        for fieldname, texts in highlight_terms(child, reader).items():
+        for fieldname, texts in highlight_terms(child, searcher).items():
             terms.setdefault(fieldname, set()).update(texts)
     return terms
 

@@ -106,7 +106,19 @@ def binary_scores(searcher, query):
 
 
 def matches(searcher, query):
-    """The set of live documents query matches, or None (left to Whoosh)."""
+    """The set of live documents query matches, or None (left to Whoosh). Words under NOT are
+    matched without being scored."""
+    if isinstance(query, wq.Term) and query.boost == 1.0:
+        field = searcher.schema[query.fieldname]
+        return set(live_documents(searcher, query.fieldname, field.to_bytes(query.text)))
+    if (
+        type(query) is wq.Or
+        and query.boost == 1.0
+        and all(  # noqa: E721 - not its subclasses
+            isinstance(q, wq.Term) for q in query.children()
+        )
+    ):
+        return set().union(*(matches(searcher, q) for q in query.children()))
     scores = scores_for(searcher, query)
     return None if scores is None else set(scores)
 
@@ -114,12 +126,25 @@ def matches(searcher, query):
 def expanded_scores(searcher, query):
     """A prefix, wildcard or range: the terms it expands to (Whoosh's own expansion), each
     scored, added up."""
-    parts = [
-        term_scores_of_bytes(searcher, query.fieldname, btext)
-        for btext in query._btexts(searcher.reader())  # noqa: SLF001 - Whoosh's expansion
-        if btext
-    ]
+    parts = [term_scores_of_bytes(searcher, query.fieldname, b) for b in expansion(searcher, query)]
     return union(parts)
+
+
+EXPANSIONS_KEPT = 1000
+
+
+def expansion(searcher, query):
+    """The terms a prefix, wildcard or range expands to (Whoosh's own expansion, a walk
+    through the term table: milliseconds), kept per searcher: the page's highlights ask too."""
+    known = searcher.__dict__.setdefault("expansions", {})
+    key = (type(query), query.fieldname, query.text if hasattr(query, "text") else repr(query))
+    found = known.get(key)
+    if found is None:
+        if len(known) >= EXPANSIONS_KEPT:
+            known.clear()
+        reader = searcher.reader()
+        found = known[key] = [b for b in query._btexts(reader) if b]  # noqa: SLF001
+    return found
 
 
 def phrase_scores(searcher, query):
@@ -164,8 +189,8 @@ def segment_key(searcher, leaf):
 
 
 def intersect(parts):
-    if not parts:
-        return {}
+    if len(parts) < 2:
+        return parts[0] if parts else {}
     smallest, *others = sorted(parts, key=len)
     docs = [d for d in smallest if all(d in other for other in others)]
     return {d: sum(p[d] for p in parts) for d in docs}
@@ -250,9 +275,8 @@ def scores_of_bytes(searcher, fieldname, btext, docs):
     return scores
 
 
-def live_documents(searcher, fieldname, text):
+def live_documents(searcher, fieldname, btext):
     """The live documents holding a term, numbered as in the searcher (a list)."""
-    btext = searcher.schema[fieldname].to_bytes(text)
     found = []
     for leaf, offset in searcher.reader().leaf_readers():
         if not leaf_frequency(searcher, leaf, fieldname, btext):

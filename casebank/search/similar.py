@@ -64,7 +64,7 @@ def features_shared(searcher, profile):
     scores = {}
     get = scores.get
     for token in profile.split():
-        docs = ranking.live_documents(searcher, "profile", token)
+        docs = ranking.live_documents(searcher, "profile", token.encode("utf-8"))
         if docs:
             idf = log(count / (len(docs) + 1)) + 1
             weight = PROFILE_WEIGHTS.get(token.split(":", 1)[0], 0.5) * max(idf, 0.0)
