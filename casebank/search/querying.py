@@ -5,7 +5,6 @@ internal field (the access level is not even indexed) can be queried. Plain word
 knowledge: HS codes and prefixes, convention names and acronyms, ISO country codes.
 """
 
-import heapq
 import os
 import re
 import threading
@@ -428,7 +427,7 @@ def ranked_matches(searcher, query, request, allowed, wanted):
         dates = ranking.column_values(searcher, DATE)
         newest = request.sort != "oldest"
         return sorted(matched, key=lambda d: (dates[d], -d), reverse=newest)[:wanted], matched
-    return heapq.nsmallest(wanted, matched, key=lambda d: (-scores[d], d)), matched
+    return ranking.best(scores, matched, wanted), matched
 
 
 def widened_by(searcher, expansions, added):

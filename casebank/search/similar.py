@@ -47,7 +47,7 @@ def more_like(searcher, key, top=5):
     stored = searcher.stored_fields(docnum)
     scores = features_shared(searcher, stored.get("profile", ""))
     scores.pop(docnum, None)
-    candidates = best(scores, case_numbers(searcher), CANDIDATES)
+    candidates = ranking.best(scores, scores.keys() & case_numbers(searcher), CANDIDATES)
     words = words_shared(searcher, f"{stored.get('summary', '')}\n{stored.get('text', '')}",
                          sorted(candidates))  # fmt: skip
     most = max(words.values(), default=0.0) or 1.0
@@ -71,15 +71,6 @@ def features_shared(searcher, profile):
             for doc in docs:
                 scores[doc] = get(doc, 0.0) + weight
     return scores
-
-
-def best(scores, eligible, n):
-    """The n documents of eligible with the highest scores (ties: the lower number first)."""
-    kept = scores.keys() & eligible
-    if len(kept) > n:  # the n-th score first: sorting thousands by a key function is slower
-        floor = heapq.nlargest(n, [scores[d] for d in kept])[-1]
-        kept = [d for d in kept if scores[d] >= floor]
-    return heapq.nsmallest(n, kept, key=lambda d: (-scores[d], d))
 
 
 def case_numbers(searcher):
