@@ -107,21 +107,20 @@ def binary_scores(searcher, query):
 
 
 def matches(searcher, query):
-    """The set of live documents query matches, or None (left to Whoosh). Words under NOT are
-    matched without being scored."""
-    if isinstance(query, wq.Term) and query.boost == 1.0:
-        field = searcher.schema[query.fieldname]
-        return set(live_documents(searcher, query.fieldname, field.to_bytes(query.text)))
-    if (
-        type(query) is wq.Or
-        and query.boost == 1.0
-        and all(  # noqa: E721 - not its subclasses
-            isinstance(q, wq.Term) for q in query.children()
-        )
-    ):
-        return set().union(*(matches(searcher, q) for q in query.children()))
+    """The set of live documents query matches, or None (left to Whoosh). Words under NOT
+    (a word is an OR of terms, one per language) are matched without being scored."""
+    terms = [query] if isinstance(query, wq.Term) else []
+    if type(query) is wq.Or and all(isinstance(q, wq.Term) for q in query.children()):
+        terms = list(query.children())
+    if terms and all(t.boost == 1.0 for t in terms + [query]):
+        return set().union(*(live_documents(searcher, t.fieldname, to_bytes(searcher, t))
+                             for t in terms))  # fmt: skip
     scores = scores_for(searcher, query)
     return None if scores is None else set(scores)
+
+
+def to_bytes(searcher, term):
+    return searcher.schema[term.fieldname].to_bytes(term.text)
 
 
 def expanded_scores(searcher, query):
