@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_login import AnonymousUserMixin  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
+from whoosh import query as wq  # noqa: E402
 
 from casebank import create_app  # noqa: E402
 from casebank.extensions import db  # noqa: E402
@@ -38,6 +40,7 @@ from casebank.search import (  # noqa: E402
     rebuild,
     search_for,
     search_indexes,
+    similar_cases,
 )
 from casebank.search.engine import PUBLIC, RESTRICTED  # noqa: E402
 from casebank.search.querying import (  # noqa: E402
@@ -164,11 +167,65 @@ def write_batch(batch):
     db.session.commit()
 
 
-def queries(rng, words, weights, count):
-    # One to three words of middling frequency: neither stop words nor hapaxes.
+def middle_words(words, weights):
+    """Words of middling frequency: neither stop words nor hapaxes."""
     ranked = sorted(zip(words, weights, strict=True), key=lambda p: -p[1])
-    middle = [w for w, _ in ranked[50:1500]]
+    return [w for w, _ in ranked[50:1500]]
+
+
+def queries(rng, words, weights, count):
+    middle = middle_words(words, weights)
     return [" ".join(rng.sample(middle, rng.randint(1, 3))) for _ in range(count)]
+
+
+def typed_queries(rng, words, weights, corpus, count):
+    """{query type: [(text, facets)]}: every kind of query the search language has, each as
+    FTS5 would be asked it too where it can (fts5_match)."""
+    middle = middle_words(words, weights)
+    known = set(middle)
+    one = lambda: rng.choice(middle)  # noqa: E731
+    return {
+        "words": [(q, {}) for q in queries(rng, words, weights, count)],
+        "phrases": [(f'"{phrase(rng, corpus, known)}"', {}) for _ in range(count)],
+        "prefixes": [(prefix(rng, middle), {}) for _ in range(count)],
+        "NOT": [(f"{one()} NOT {one()}", {}) for _ in range(count)],
+        "fields": [(field_query(rng, one()), {}) for _ in range(count)],
+        "facet filters": [(one(), facet_choice(rng)) for _ in range(count)],
+    }
+
+
+def phrase(rng, corpus, known):
+    """Two neighbouring words of a case's narrative, both of middling frequency (a phrase
+    that occurs)."""
+    while True:
+        text = WORD.findall(rng.choice(corpus)["narrative"].lower())
+        pairs = [(a, b) for a, b in zip(text, text[1:], strict=False) if a in known and b in known]
+        if pairs:
+            return " ".join(rng.choice(pairs))
+
+
+def prefix(rng, middle):
+    """Three to five letters and *, alone or beside a word."""
+    word = rng.choice([w for w in middle if len(w) >= 6])
+    stem = f"{word[: rng.randint(3, 5)]}*"
+    return stem if rng.random() < 0.5 else f"{stem} {rng.choice(middle)}"
+
+
+def field_query(rng, word):
+    return rng.choice([
+        f"title:{word}",
+        f"country:{rng.choice(COUNTRIES)} {word}",
+        f"year:{rng.randint(2005, 2024)} {word}",
+        f"convention:{rng.choice(['cites', 'montreal', 'basel'])} {word}",
+    ])  # fmt: skip
+
+
+def facet_choice(rng):
+    return rng.choice([
+        {"country": rng.choice(COUNTRIES)},
+        {"transport_mode": rng.choice(list(TransportMode)).value},
+        {"kind": "case", "year": str(rng.randint(2005, 2024))},
+    ])  # fmt: skip
 
 
 def percentiles(samples):
@@ -204,7 +261,7 @@ def whoosh_modes(audience, qs):
     def highlighted(q):  # and the ten hits with their stored fields and highlighted snippets
         searcher = indexes.searcher(audience)
         docs, query = ranked(searcher, q)
-        terms = highlight_terms(query, searcher.reader())
+        terms = highlight_terms(query, searcher)
         return [make_hit(searcher.stored_fields(d), audience, terms) for d in docs]
 
     user = Officer() if audience == RESTRICTED else ANONYMOUS
@@ -219,7 +276,56 @@ def whoosh_modes(audience, qs):
     }
 
 
-def fts5(corpus, qs):
+def page_by_type(audience, typed):
+    """p50 / p95 of the whole search page (facets, highlights, suggestion) per query type."""
+    user = Officer() if audience == RESTRICTED else ANONYMOUS
+    return {
+        kind: timed(
+            lambda item: search_for(user, SearchRequest(text=item[0], facets=item[1])), items
+        )  # fmt: skip
+        for kind, items in typed.items()
+    }
+
+
+def more_like_this(rng, count):
+    """p50 / p95 of "more like this" for random public case studies (a public case page):
+    from cold, then the same cases again with their postings kept, as a server that has
+    shown them keeps them (at 10,000 the cache holds every posting)."""
+    ids = list(db.session.scalars(select(CaseStudy.id).where(CaseStudy.access_level == "public")))
+    db.session.rollback()
+    sample = rng.sample(ids, count)
+    cold = timed(similar_cases, sample)
+    samples = []
+    for case_id in sample:
+        started = time.perf_counter()
+        similar_cases(case_id)
+        samples.append(time.perf_counter() - started)
+    return cold, percentiles(samples)
+
+
+@contextmanager
+def whoosh_matchers_only():
+    """Phrases, prefixes and NOT through Whoosh's matchers, as before they were ranked a block
+    at a time: the reference for them in the same run."""
+    fast = ranking.scores_for
+
+    def plain_only(searcher, query):
+        return fast(searcher, query) if is_plain(query) else None
+
+    ranking.scores_for = plain_only
+    try:
+        yield
+    finally:
+        ranking.scores_for = fast
+
+
+def is_plain(query):
+    if not isinstance(query, (wq.Term, wq.And, wq.Or, wq.Every)):
+        return False
+    return query.is_leaf() or all(is_plain(child) for child in query.children())
+
+
+def fts5(corpus, qs, typed):
     connection = sqlite3.connect(":memory:")
     connection.execute(
         "CREATE VIRTUAL TABLE cases USING fts5(reference, title, summary, narrative)"
@@ -243,14 +349,92 @@ def fts5(corpus, qs):
         ).fetchall()
 
     def highlighted(q):
-        match = " AND ".join(f'"{w}"' for w in q.split())
+        match = fts5_match(q)
         return connection.execute(
             "SELECT reference, snippet(cases, 3, '<mark>', '</mark>', '…', 24) FROM cases "
             "WHERE cases MATCH ? ORDER BY rank LIMIT 10",
             (match,),
         ).fetchall()
 
-    return build, {"plain": timed(plain, qs), "+ highlights": timed(highlighted, qs)}
+    modes = {"plain": timed(plain, qs), "+ highlights": timed(highlighted, qs)}
+    by_type = {
+        kind: timed(lambda item: highlighted(item[0]), items)
+        for kind, items in typed.items()
+        if all(fts5_match(q) is not None for q, facets in items if not facets)
+        and not any(facets for _q, facets in items)
+    }
+    return build, modes, by_type
+
+
+def fts5_match(q):
+    """The FTS5 query for a query of ours, or None where FTS5 has no such thing (fields other
+    than the title, facets): words, phrases, prefixes and NOT are FTS5's own syntax."""
+    if q.startswith('"'):
+        return q
+    words = q.split()
+    if any(":" in w and not w.startswith("title:") for w in words):
+        return None
+    if "NOT" in words:
+        a, _not, b = words
+        return f'"{a}" NOT "{b}"'
+    return " AND ".join(fts5_word(w) for w in words)
+
+
+def fts5_word(word):
+    if word.endswith("*"):
+        return f'"{word[:-1]}"*'
+    if word.startswith("title:"):
+        return f'title:"{word[6:]}"'
+    return f'"{word}"'
+
+
+def word_modes(qs):
+    figures = {}
+    for audience, label in (
+        (PUBLIC, "anonymous (public index)"),
+        (RESTRICTED, "officer (sealed restricted index)"),
+    ):
+        search_for(Officer() if audience == RESTRICTED else ANONYMOUS, SearchRequest(text=qs[0]))
+        figures[audience] = whoosh_modes(audience, qs)
+        print(f"\n{label}: {len(qs)} word queries, p50 / p95 ms")
+        for mode, (p50, p95) in figures[audience].items():
+            print(f"  {mode:32s} {p50:7.1f} / {p95:7.1f}")
+    return figures
+
+
+BEFORE = ("phrases", "prefixes", "NOT")  # the types Whoosh's matchers ran before
+
+
+def matchers_reference(typed, count):
+    """The page with phrases, prefixes and NOT through Whoosh's matchers, on the first
+    `count` queries of each (it is slow)."""
+    some = {kind: typed[kind][:count] for kind in BEFORE}
+    with whoosh_matchers_only():
+        return {audience: page_by_type(audience, some) for audience in (PUBLIC, RESTRICTED)}
+
+
+def print_pages(pages, similar, before, fts_typed, count):
+    print(f"\nthe search page by query type, {count} queries each, p50 / p95 ms "
+          "(target: p95 <= 30 at 10,000)")  # fmt: skip
+    print(f"  {'type':16s} {'anonymous':>15s} {'officer':>15s} {'FTS5':>13s} {'p50 x FTS5':>10s}"
+          f"   {'before: Whoosh matchers, anon / officer':s}")  # fmt: skip
+    for kind, (p50, p95) in pages[PUBLIC].items():
+        officer = pages[RESTRICTED][kind]
+        line = f"  {kind:16s} {p50:6.1f} / {p95:6.1f} {officer[0]:6.1f} / {officer[1]:6.1f}"
+        fts = fts_typed.get(kind)
+        line += (
+            f" {fts[0]:5.1f} / {fts[1]:5.1f} {p50 / max(fts[0], 1e-3):9.0f}x"
+            if fts
+            else f"{'-':>14s} {'-':>10s}"
+        )
+        if kind in BEFORE:
+            old, old_officer = before[PUBLIC][kind], before[RESTRICTED][kind]
+            line += (f"   {old[0]:6.1f} / {old[1]:6.1f}, "
+                     f"{old_officer[0]:6.1f} / {old_officer[1]:6.1f}")  # fmt: skip
+        print(line)
+    (cold50, cold95), (warm50, warm95) = similar
+    print(f"  {'more like this':16s} {cold50:6.1f} / {cold95:6.1f}   (public case pages, "
+          f"from cold; again, kept: {warm50:.1f} / {warm95:.1f}; target p95 <= 20)")  # fmt: skip
 
 
 def save_to_visible(rng, rounds=20):
@@ -291,7 +475,9 @@ def build_corpus_and_index(n, rng, words, weights):
 def stored_corpus():
     columns = ("reference", "title", "summary", "narrative", "access_level")
     rows = db.session.execute(select(*(getattr(CaseStudy, c) for c in columns)))
-    return [dict(zip(columns, row, strict=True)) for row in rows]
+    corpus = [dict(zip(columns, row, strict=True)) for row in rows]
+    db.session.rollback()  # an open read would block an officer's audited search (SQLite)
+    return corpus
 
 
 def load_average():
@@ -334,24 +520,18 @@ def main():
             upgrade()
             corpus = build_corpus_and_index(args.docs, rng, words, weights)
         qs = queries(random.Random(args.seed + 1), words, weights, args.queries)  # noqa: S311
-        figures = {}
-        for audience, label in (
-            (PUBLIC, "anonymous (public index)"),
-            (RESTRICTED, "officer (sealed restricted index)"),
-        ):
-            search_for(
-                Officer() if audience == RESTRICTED else ANONYMOUS, SearchRequest(text=qs[0])
-            )
-            figures[audience] = whoosh_modes(audience, qs)
-            print(f"\n{label}: {len(qs)} queries, p50 / p95 ms")
-            for mode, (p50, p95) in figures[audience].items():
-                print(f"  {mode:32s} {p50:7.1f} / {p95:7.1f}")
-        build, fts = fts5(corpus, qs)
+        typed = typed_queries(random.Random(args.seed + 2), words, weights, corpus, args.queries)  # noqa: S311
+        figures = word_modes(qs)
+        pages = {audience: page_by_type(audience, typed) for audience in (PUBLIC, RESTRICTED)}
+        similar = more_like_this(random.Random(args.seed + 3), args.queries)  # noqa: S311
+        before = matchers_reference(typed, args.queries // 4)
+        build, fts, fts_typed = fts5(corpus, qs, typed)
         print(f"\nSQLite FTS5 over the same public corpus (built in {build:.1f} s), p50 / p95 ms")
         for mode, (p50, p95) in fts.items():
             whoosh = figures[PUBLIC][mode]
             ratio = f"p50 {whoosh[0] / max(p50, 1e-3):.0f}x, p95 {whoosh[1] / max(p95, 1e-3):.0f}x"
             print(f"  {mode:32s} {p50:7.1f} / {p95:7.1f}   Whoosh/FTS5: {ratio}")
+        print_pages(pages, similar, before, fts_typed, args.queries)
         p50, p95 = save_to_visible(rng)
         print(
             f"\nsave one case -> visible in search: p50 {p50:.0f} ms, p95 {p95:.0f} ms (20 saves)"

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from casebank.extensions import db
 from casebank.models import AuditEvent
 from casebank.search.analysis import FoldingStemmer
+from casebank.services import accounts
 from tests.auth_actions import ROLE_USERS
 from tests.factories import make_case
 from tests.search_helpers import Officer, as_officer, references, search
@@ -161,3 +162,55 @@ def test_the_api_gives_officers_restricted_hits(client, canaries, monkeypatch):
     restricted_hit = next(h for h in body["hits"] if h["reference"] == canaries[1].reference)
     assert restricted_hit["restricted"] is True
     assert restricted_hit["url"] == f"/restricted/cases/{canaries[1].reference}"
+
+
+# Phrases, prefixes and NOT run through search/ranking.py's own matching: none of them may let
+# restricted text through, to anonymous visitors or to partners (who search the public index).
+PHRASES = [f'"{CANARY} route"', f'"the {CANARY} route runs"', f'"{CANARY} consignment"',
+           f'"{MISSPELLINGS[0]} route"', f'"{MISSPELLINGS[3]} consignment"']  # fmt: skip
+PREFIXES = [
+    f"{CANARY[:9]}*",
+    f"{MISSPELLINGS[2][:8]}*",
+    f"{CANARY[:-2]}?e",
+    f"{CANARY[:10]}* {MISSPELLINGS[0][:9]}*",
+]
+NEGATIONS = [f"{CANARY} NOT timber", f"{MISSPELLINGS[1]} NOT timber", f"{CANARY[:7]}* NOT port",
+             f'"{CANARY} route" NOT timber']  # fmt: skip
+
+
+def partner_or_anonymous(who):
+    return accounts.find_user(ROLE_USERS["partner"][0]) if who == "partner" else None
+
+
+@pytest.mark.parametrize("who", ["anonymous", "partner"])
+@pytest.mark.parametrize("query", PHRASES + PREFIXES + NEGATIONS)
+def test_phrases_prefixes_and_not_find_no_trace_of_the_canary(canaries, who, query):
+    results = search(query, user=partner_or_anonymous(who))
+    assert results.total == 0 and results.hits == []
+    assert all(counts == [] for counts in results.facets.values())
+    suggested = set((results.suggestion or "").split()) - set(query.split())
+    assert not any(CANARY[:8] in word for word in suggested)  # (it may repeat what was typed)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "partner"])
+@pytest.mark.parametrize("negated", [CANARY, f"{CANARY[:7]}*", f'"{CANARY} route"'])
+def test_not_does_not_reveal_restricted_notes_by_leaving_a_case_out(canaries, who, negated):
+    """The public case's restricted notes hold the canary: excluding the canary must not
+    exclude the case for those who cannot read the notes."""
+    public, restricted = canaries
+    user = partner_or_anonymous(who)
+    results = search(f"{PUBLIC_WORD} NOT {negated}", user=user)
+    assert references(results) == [public.reference]
+    everything = search("", user=user)
+    assert search(f"NOT {negated}", user=user).total == everything.total > 1
+
+
+def test_officers_match_the_canary_in_phrases_prefixes_and_not(canaries):
+    public, restricted = canaries
+    officer = Officer()
+    assert references(search(f'"{CANARY} route"', user=officer)) == [public.reference]
+    assert set(references(search(f"{CANARY[:9]}*", user=officer))) == {
+        public.reference,
+        restricted.reference,
+    }
+    assert search(f"{PUBLIC_WORD} NOT {CANARY}", user=officer).total == 0

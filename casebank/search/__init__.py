@@ -31,9 +31,9 @@ from casebank.search.querying import (
     SearchRequest,
     every_hit,
     matching_references,
-    more_like,
     run_search,
 )
+from casebank.search.similar import more_like
 
 log = logging.getLogger(__name__)
 

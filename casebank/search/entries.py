@@ -193,7 +193,7 @@ PROFILE_ANALYZER = FoldingStemmer("en")
 
 def profile(record):
     """What a customs officer compares two seizures by, as tokens of kind:value ("more like
-    this", querying.more_like): commodity, species or substance, HS codes, convention,
+    this", similar.more_like): commodity, species or substance, HS codes, convention,
     concealment, route (origin, transit, destination, seizing country, transport mode)."""
     tokens = [f"commodity:{record['commodity_category']}"]
     tokens += [f"convention:{c}" for c in record.get("conventions") or []]

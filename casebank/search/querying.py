@@ -5,7 +5,6 @@ internal field (the access level is not even indexed) can be queried. Plain word
 knowledge: HS codes and prefixes, convention names and acronyms, ISO country codes.
 """
 
-import heapq
 import os
 import re
 import threading
@@ -13,7 +12,6 @@ import unicodedata
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from math import log
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -25,7 +23,6 @@ from casebank.request_numbers import page_number
 from casebank.search import ranking
 from casebank.search.analysis import BODY, LANGUAGES, FoldingStemmer, SpellingWords, body_field
 from casebank.search.engine import RESTRICTED
-from casebank.search.entries import CASE
 from casebank.search.snippets import marked, marked_whole
 
 MAX_QUERY_LENGTH = 200
@@ -379,7 +376,7 @@ def run_query(searcher, request, audience, any_word=False):
     parsed = parse_request(request.text, searcher.schema, any_word)
     queries = [parsed.typed] + ([parsed.widened] if parsed.widened else [])
     ranked, matched, typed = rank(searcher, queries, request, facet_filter(searcher, request))
-    terms = highlight_terms(parsed.typed, searcher.reader())
+    terms = highlight_terms(parsed.typed, searcher)
     on_page = ranked[(request.page - 1) * PER_PAGE :]
     hits = [make_hit(searcher.stored_fields(doc), audience, terms) for doc in on_page]
     total = len(matched)
@@ -430,7 +427,7 @@ def ranked_matches(searcher, query, request, allowed, wanted):
         dates = ranking.column_values(searcher, DATE)
         newest = request.sort != "oldest"
         return sorted(matched, key=lambda d: (dates[d], -d), reverse=newest)[:wanted], matched
-    return heapq.nsmallest(wanted, matched, key=lambda d: (-scores[d], d)), matched
+    return ranking.best(scores, matched, wanted), matched
 
 
 def widened_by(searcher, expansions, added):
@@ -446,21 +443,26 @@ def matching(searcher, query):
     return scores.keys() if scores is not None else searcher.docs_for_query(query)
 
 
-def highlight_terms(query, reader):
+def highlight_terms(query, searcher):
     """{body field: the terms a hit may show highlighted}: the query's own, prefixes expanded,
     none from a NOT clause."""
     if isinstance(query, wq.Not):
         return {}
     if isinstance(query, wq.AndNot):
-        return highlight_terms(query.a, reader)
+        return highlight_terms(query.a, searcher)
     terms = {}
+    if isinstance(query, ranking.EXPANDING):
+        if query.fieldname in BODY_FIELDS:
+            texts = {b.decode("utf-8") for b in ranking.expansion(searcher, query)}
+            terms[query.fieldname] = texts
+        return terms
     if query.is_leaf():
-        for fieldname, text in query.existing_terms(reader, phrases=True, expand=True):
+        for fieldname, text in query.existing_terms(searcher.reader(), phrases=True, expand=True):
             if fieldname in BODY_FIELDS:
                 terms.setdefault(fieldname, set()).add(text.decode("utf-8"))
         return terms
     for child in query.children():
-        for fieldname, texts in highlight_terms(child, reader).items():
+        for fieldname, texts in highlight_terms(child, searcher).items():
             terms.setdefault(fieldname, set()).update(texts)
     return terms
 
@@ -627,96 +629,6 @@ def edits(a, b):
 
 def shared_start(a, b):
     return len(os.path.commonprefix([a, b]))
-
-
-# How much sharing a feature of each kind (entries.profile) counts, before its rarity.
-PROFILE_WEIGHTS = {
-    "commodity": 3.0,
-    "species": 3.0,
-    "substance": 3.0,
-    "hs": 2.0,
-    "heading": 1.0,
-    "convention": 1.0,
-    "concealment": 1.0,
-    "at": 0.5,
-    "from": 0.5,
-    "via": 0.5,
-    "to": 0.5,
-    "mode": 0.5,
-}
-WORDS_WEIGHT = 1.0  # the words: at most this much, so they order cases alike in features
-KEY_TERMS = 12
-CANDIDATES = 50  # the cases sharing the most features, then ordered with the words too
-
-
-def more_like(searcher, key, top=5):
-    """Case studies like the one with this key, from the same index: those sharing what a
-    customs officer compares (commodity, species or substance, HS codes, convention,
-    concealment, route; the rarer a shared feature, the more it counts), then the words that
-    distinguish its summary and narrative."""
-    docnum = searcher.document_number(key=key)
-    if docnum is None:
-        return []
-    stored = searcher.stored_fields(docnum)
-    cases = ranking.term_scores(searcher, "kind", CASE).keys()  # the section lists cases
-    scores = features_shared(searcher, stored.get("profile", ""))
-    scores.pop(docnum, None)
-    candidates = heapq.nsmallest(CANDIDATES, scores.keys() & cases, key=lambda d: (-scores[d], d))
-    words = words_shared(searcher, f"{stored.get('summary', '')}\n{stored.get('text', '')}",
-                         sorted(candidates))  # fmt: skip
-    best = max(words.values(), default=0.0) or 1.0
-    similar = heapq.nsmallest(
-        top, candidates, key=lambda d: (-scores[d] - WORDS_WEIGHT * words.get(d, 0.0) / best, d)
-    )
-    return [searcher.stored_fields(doc) for doc in similar]
-
-
-def features_shared(searcher, profile):
-    """{document: how much of this profile it shares}, each feature weighted by its kind and
-    its rarity (Whoosh's BM25 idf)."""
-    reader = searcher.reader()
-    count = reader.doc_count_all()
-    scores = Counter()
-    for token in profile.split():
-        docs = ranking.term_scores(searcher, "profile", token)
-        if docs:
-            idf = log(count / (len(docs) + 1)) + 1
-            weight = PROFILE_WEIGHTS.get(token.split(":", 1)[0], 0.5) * max(idf, 0.0)
-            for doc in docs:
-                scores[doc] += weight
-    return scores
-
-
-_body_frequencies = weakref.WeakKeyDictionary()  # searcher -> {term: document frequency}
-_body_frequencies_lock = threading.Lock()
-
-
-def body_frequency(searcher, term):
-    """How many entries hold term in the body field, kept per searcher: a narrative has a
-    few hundred distinct terms and each lookup reads every segment's term table (about
-    0.1 ms each), while narratives share most of their words."""
-    with _body_frequencies_lock:
-        known = _body_frequencies.setdefault(searcher, {})
-    df = known.get(term)
-    if df is None:
-        df = known[term] = searcher.reader().doc_frequency(BODY, term)
-    return df
-
-
-def words_shared(searcher, text, candidates):
-    """{candidate: BM25F score} for the words that distinguish text: its terms with the
-    highest tf-idf that other entries hold too."""
-    count = searcher.reader().doc_count_all()
-    frequencies = Counter(token.text for token in ANALYZERS["en"](text))
-    weighted = []
-    for term, tf in frequencies.items():
-        df = body_frequency(searcher, term)
-        if df > 1:
-            weighted.append((tf * log(count / df), term))
-    scores = Counter()
-    for _weight, term in heapq.nlargest(KEY_TERMS, weighted):
-        scores.update(ranking.scores_of(searcher, BODY, term, candidates))
-    return scores
 
 
 def matching_references(searcher, request):
