@@ -108,15 +108,23 @@ def index_state():
     return public_index_state()
 
 
+def search_failed():
+    from casebank.search import search_failed as failed
+
+    return failed()
+
+
 def keepable(response):
     return (
         response.status_code == 200
         and response.mimetype == "text/html"
         and not response.direct_passthrough
+        and not (response.cache_control.no_store or response.cache_control.private)
         and "Set-Cookie" not in response.headers
         and not session.modified
         and "csrf_token" not in g  # the page holds a token for one session
         and not db.session.info.get(CHANGED)  # rendered from changes not yet committed
+        and not search_failed()  # "search is not available": the next visitor may get results
     )
 
 

@@ -212,3 +212,35 @@ def test_the_store_is_bounded_in_bytes():
     assert pages.get(0) is None and pages.get(9) is not None
     pages.put("huge", (200, b"x" * 500, []))  # over an eighth of the store: not kept
     assert pages.get("huge") is None
+
+
+UNAVAILABLE = "Search is not available right now"
+
+
+def test_a_page_that_met_an_unreadable_index_is_not_kept(cache_on, client, db, monkeypatch):
+    """The index opened (the key has its state) but failed while read: the page says search is
+    unavailable, or leaves out similar cases; the next visitor gets the page rendered again."""
+    public_case(reference="CB-1999-907", title="Quokka pelts in a piano")
+    public_case(reference="CB-1999-908", title="Quokka pelts in a cello")
+    db.session.commit()
+
+    def fails(*args, **kwargs):
+        raise OSError("a read error")
+
+    for name in ("run_search", "more_like"):
+        monkeypatch.setattr(f"casebank.search.{name}", fails)
+    assert UNAVAILABLE in text_of(client.get("/search?q=quokka"))
+    assert "Quokka pelts in a cello" not in text_of(client.get("/cases/CB-1999-907"))
+    monkeypatch.undo()
+    assert "Quokka pelts in a piano" in text_of(client.get("/search?q=quokka"))
+    assert "Quokka pelts in a cello" in text_of(client.get("/cases/CB-1999-907"))
+
+
+def test_a_page_marked_not_to_be_stored_is_not_kept(app):
+    with app.test_request_context("/search"):
+        response = make_response("<p>page</p>")
+        response.headers["Cache-Control"] = "no-store"
+        assert not keepable(response)
+        response.headers["Cache-Control"] = "private"
+        assert not keepable(response)
+
