@@ -7,9 +7,11 @@ import re
 import pytest
 from flask import make_response
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import delete as db_delete
 from sqlalchemy import event
+from sqlalchemy import text as sql_text
 
-from casebank.models import CaseStudy
+from casebank.models import CaseStudy, case_study_conventions
 from casebank.models.content_generation import QUIET_TABLES, current_token
 from casebank.page_cache import PageStore, keepable
 from casebank.search import apply_outbox, outbox
@@ -244,3 +246,25 @@ def test_a_page_marked_not_to_be_stored_is_not_kept(app):
         response.headers["Cache-Control"] = "private"
         assert not keepable(response)
 
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        lambda: db_delete(case_study_conventions),  # an association table, changed directly
+        lambda: CaseStudy.__table__.update().values(featured=False),  # a Core statement
+        lambda: sql_text("UPDATE case_studies SET featured = featured"),  # raw SQL
+    ],
+    ids=["association-table", "core-table", "text"],
+)
+def test_a_core_or_raw_write_through_the_session_renews_the_token(app, db, statement):
+    before = current_token(db.session)
+    db.session.execute(statement())
+    db.session.commit()
+    assert current_token(db.session) != before
+
+
+def test_a_raw_read_through_the_session_keeps_the_token(app, db):
+    before = current_token(db.session)
+    db.session.execute(sql_text("SELECT 1"))
+    db.session.commit()
+    assert current_token(db.session) == before
