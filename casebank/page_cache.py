@@ -28,7 +28,8 @@ KEPT_HEADERS = ("Content-Type", "Content-Language", "Link")
 
 
 class PageStore:
-    """An LRU of rendered pages, bounded by the bytes of their bodies."""
+    """An LRU of rendered pages, bounded by the bytes of their bodies and keys (a key holds the
+    Host header and the query, which a visitor chooses: kilobytes beside a 5 kB page)."""
 
     def __init__(self, max_bytes):
         self.max_bytes = max_bytes
@@ -38,22 +39,23 @@ class PageStore:
 
     def get(self, key):
         with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
+            kept = self.pages.get(key)
+            if kept is None:
+                return None
+            self.pages.move_to_end(key)
+            return kept[1]
 
     def put(self, key, page):
-        body_size = len(page[1])
-        if body_size > self.max_bytes // 8:
+        size = len(page[1]) + len(repr(key))
+        if size > self.max_bytes // 8:
             return  # one huge page would push out many small ones
         with self.lock:
             old = self.pages.pop(key, None)
-            self.size += body_size - (len(old[1]) if old else 0)
-            self.pages[key] = page
+            self.size += size - (old[0] if old else 0)
+            self.pages[key] = (size, page)
             while self.size > self.max_bytes:
-                _, evicted = self.pages.popitem(last=False)
-                self.size -= len(evicted[1])
+                _, (evicted_size, _) = self.pages.popitem(last=False)
+                self.size -= evicted_size
 
 
 def store():
