@@ -28,7 +28,8 @@ KEPT_HEADERS = ("Content-Type", "Content-Language", "Link")
 
 
 class PageStore:
-    """An LRU of rendered pages, bounded by the bytes of their bodies."""
+    """An LRU of rendered pages, bounded by the bytes of their bodies and keys (a key holds the
+    Host header and the query, which a visitor chooses: kilobytes beside a 5 kB page)."""
 
     def __init__(self, max_bytes):
         self.max_bytes = max_bytes
@@ -38,22 +39,23 @@ class PageStore:
 
     def get(self, key):
         with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
+            kept = self.pages.get(key)
+            if kept is None:
+                return None
+            self.pages.move_to_end(key)
+            return kept[1]
 
     def put(self, key, page):
-        body_size = len(page[1])
-        if body_size > self.max_bytes // 8:
+        size = len(page[1]) + len(repr(key))
+        if size > self.max_bytes // 8:
             return  # one huge page would push out many small ones
         with self.lock:
             old = self.pages.pop(key, None)
-            self.size += body_size - (len(old[1]) if old else 0)
-            self.pages[key] = page
+            self.size += size - (old[0] if old else 0)
+            self.pages[key] = (size, page)
             while self.size > self.max_bytes:
-                _, evicted = self.pages.popitem(last=False)
-                self.size -= len(evicted[1])
+                _, (evicted_size, _) = self.pages.popitem(last=False)
+                self.size -= evicted_size
 
 
 def store():
@@ -108,15 +110,23 @@ def index_state():
     return public_index_state()
 
 
+def search_failed():
+    from casebank.search import search_failed as failed
+
+    return failed()
+
+
 def keepable(response):
     return (
         response.status_code == 200
         and response.mimetype == "text/html"
         and not response.direct_passthrough
+        and not (response.cache_control.no_store or response.cache_control.private)
         and "Set-Cookie" not in response.headers
         and not session.modified
         and "csrf_token" not in g  # the page holds a token for one session
         and not db.session.info.get(CHANGED)  # rendered from changes not yet committed
+        and not search_failed()  # "search is not available": the next visitor may get results
     )
 
 

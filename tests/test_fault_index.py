@@ -5,6 +5,7 @@ import errno
 import shutil
 
 import pytest
+from whoosh.filedb.compound import CompoundStorage
 
 from casebank import create_app
 from casebank.extensions import db
@@ -126,3 +127,20 @@ def test_a_broken_index_makes_the_search_export_unavailable_and_heals_it(own_ind
     assert healed(own_index)
     response = own_index.test_client().get("/search/export.csv?q=ivory")
     assert response.status_code == 200 and "\ncase," in response.get_data(as_text=True)
+
+
+def test_checksums_stay_beside_their_files_and_go_with_them(own_index, tmp_path):
+    """Whoosh assembles a segment's files ("MAIN_x.*") into one compound file, then deletes
+    them: their checksums must not be copied into it, nor outlive them."""
+    generation = search_indexes(own_index).current_generation()
+    storage = PlainStorage(generation / "public")
+    [segment] = (generation / "public").glob("*.seg")
+    compound = CompoundStorage(storage.open_file(segment.name), use_mmap=False)
+    parts = compound.list()
+    compound.close()
+    assert parts and not [name for name in parts if ".sha256" in name]
+    scratch = PlainStorage(tmp_path / "scratch").create()
+    scratch.create_file("MAIN_a.trm").close()
+    assert scratch.list() == ["MAIN_a.trm"]
+    scratch.delete_file("MAIN_a.trm")
+    assert not list((tmp_path / "scratch").iterdir())

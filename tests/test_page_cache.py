@@ -7,9 +7,11 @@ import re
 import pytest
 from flask import make_response
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import delete as db_delete
 from sqlalchemy import event
+from sqlalchemy import text as sql_text
 
-from casebank.models import CaseStudy
+from casebank.models import CaseStudy, case_study_conventions
 from casebank.models.content_generation import QUIET_TABLES, current_token
 from casebank.page_cache import PageStore, keepable
 from casebank.search import apply_outbox, outbox
@@ -207,8 +209,71 @@ def test_no_cached_page_reads_a_quiet_table(client, db, page):
 def test_the_store_is_bounded_in_bytes():
     pages = PageStore(max_bytes=800)
     for n in range(10):
-        pages.put(n, (200, b"x" * 100, []))
+        pages.put(n, (200, b"x" * 90, []))
     assert pages.size <= 800
     assert pages.get(0) is None and pages.get(9) is not None
     pages.put("huge", (200, b"x" * 500, []))  # over an eighth of the store: not kept
     assert pages.get("huge") is None
+
+
+def test_the_store_counts_the_bytes_of_its_keys():
+    """A key holds what the visitor sent (the Host header, the query): kilobytes each."""
+    pages = PageStore(max_bytes=8000)
+    for n in range(10):
+        pages.put(("h" * 500, f"/hs-codes?q={n}"), (200, b"x" * 100, []))
+    assert pages.size > 10 * 500
+    assert pages.get(("h" * 500, "/hs-codes?q=9")) == (200, b"x" * 100, [])
+
+
+UNAVAILABLE = "Search is not available right now"
+
+
+def test_a_page_that_met_an_unreadable_index_is_not_kept(cache_on, client, db, monkeypatch):
+    """The index opened (the key has its state) but failed while read: the page says search is
+    unavailable, or leaves out similar cases; the next visitor gets the page rendered again."""
+    public_case(reference="CB-1999-907", title="Quokka pelts in a piano")
+    public_case(reference="CB-1999-908", title="Quokka pelts in a cello")
+    db.session.commit()
+
+    def fails(*args, **kwargs):
+        raise OSError("a read error")
+
+    for name in ("run_search", "more_like"):
+        monkeypatch.setattr(f"casebank.search.{name}", fails)
+    assert UNAVAILABLE in text_of(client.get("/search?q=quokka"))
+    assert "Quokka pelts in a cello" not in text_of(client.get("/cases/CB-1999-907"))
+    monkeypatch.undo()
+    assert "Quokka pelts in a piano" in text_of(client.get("/search?q=quokka"))
+    assert "Quokka pelts in a cello" in text_of(client.get("/cases/CB-1999-907"))
+
+
+def test_a_page_marked_not_to_be_stored_is_not_kept(app):
+    with app.test_request_context("/search"):
+        response = make_response("<p>page</p>")
+        response.headers["Cache-Control"] = "no-store"
+        assert not keepable(response)
+        response.headers["Cache-Control"] = "private"
+        assert not keepable(response)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        lambda: db_delete(case_study_conventions),  # an association table, changed directly
+        lambda: CaseStudy.__table__.update().values(featured=False),  # a Core statement
+        lambda: sql_text("UPDATE case_studies SET featured = featured"),  # raw SQL
+    ],
+    ids=["association-table", "core-table", "text"],
+)
+def test_a_core_or_raw_write_through_the_session_renews_the_token(app, db, statement):
+    before = current_token(db.session)
+    db.session.execute(statement())
+    db.session.commit()
+    assert current_token(db.session) != before
+
+
+def test_a_raw_read_through_the_session_keeps_the_token(app, db):
+    before = current_token(db.session)
+    db.session.execute(sql_text("SELECT 1"))
+    db.session.commit()
+    assert current_token(db.session) == before

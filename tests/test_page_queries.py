@@ -4,11 +4,13 @@ conventions, partner and country) to a page adds no query (no lazy load per card
 The demo data fills the unfiltered pages, so the pages measured show only this module's case
 studies: seized in 1999, with a word of their own."""
 
+import re
+
 import pytest
 
 from tests.auth_actions import AuthActions
 from tests.factories import make_case
-from tests.query_counts import count_queries
+from tests.query_counts import count_queries, statements_run
 
 CONVENTIONS = ("CITES", "BASEL", "MONTREAL", "ROTTERDAM", "STOCKHOLM")
 COUNTRIES = ("KE", "FR", "BR", "VN", "DE")
@@ -73,3 +75,14 @@ def test_a_case_page_loads_in_a_bounded_number_of_queries(app, client, db):
     add_cases(8, start=2)  # similar cases, shown under each
     db.session.commit()
     assert counts() == few
+
+
+def test_the_apis_case_list_reads_whole_records_in_its_own_queries(client, db):
+    """The API's list shows every public field; case cards leave the sealed text they do not
+    show in the database, which the API must not then fetch one field of one case at a time."""
+    add_cases(4)
+    db.session.commit()
+    db.session.expire_all()
+    statements = statements_run(db, lambda: client.get("/api/v1/cases?year=1999"))
+    one_field = re.compile(r"SELECT case_studies\.\w+ AS \w+\s+FROM case_studies\s+WHERE", re.I)
+    assert not [s for s in statements if one_field.match(s.strip())]

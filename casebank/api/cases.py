@@ -67,7 +67,7 @@ def case_list():
     officer = is_officer(user)
     if officer:
         audit_request("api.restricted.case.list", filters=filters.active(), page=page)
-    found = catalogue.list_cases(filters, page, per_page, officer, references)
+    found = catalogue.list_cases(filters, page, per_page, officer, references, cards=False)
     items = [case_json(user, case) for case in found.items]
     return page_response(items, found.total or 0, page, per_page, filters.errors)
 

@@ -14,7 +14,7 @@ access requests, accounts). tests/test_page_cache.py checks that no cached page 
 
 import secrets
 
-from sqlalchemy import BigInteger, event, update
+from sqlalchemy import BigInteger, TextClause, event, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from casebank.extensions import db
@@ -64,11 +64,19 @@ def note_content_changes(session, flush_context, instances):
 
 @event.listens_for(Session, "do_orm_execute")
 def note_bulk_content_changes(orm_execute_state):
+    """Statements run by session.execute() skip the flush: ORM bulk statements, Core ones on a
+    table (an association table has no mapper) and raw SQL, which counts unless it reads."""
     state = orm_execute_state
     if state.is_insert or state.is_update or state.is_delete:
-        tables = {m.local_table.name for m in state.all_mappers}
-        if tables - QUIET_TABLES:
+        # A Core statement on a Table has no mapper: its own table names what it writes.
+        if getattr(state.statement.table, "name", None) not in QUIET_TABLES:
             state.session.info[CHANGED] = True
+    elif isinstance(state.statement, TextClause) and not reads_only(state.statement):
+        state.session.info[CHANGED] = True
+
+
+def reads_only(statement):
+    return str(statement).lstrip().upper().startswith("SELECT")
 
 
 @event.listens_for(Session, "before_commit")

@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import logging
 
+from flask import g, has_request_context
+
 from casebank.auth import permissions
 from casebank.metrics import timed_search
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchUnavailable
@@ -54,6 +56,7 @@ __all__ = [
     "rebuild",
     "record_restricted_search",
     "remove_case",
+    "search_failed",
     "search_for",
     "search_indexes",
     "similar_cases",
@@ -104,12 +107,25 @@ def reading(audience, read):
     except BadQuery:
         raise
     except SearchUnavailable as error:
+        note_failure()
         heal(str(error))
         raise
     except Exception as error:
+        note_failure()
         log.exception("the %s search index failed while read", audience)
         heal(type(error).__name__)
         raise SearchUnavailable("the search index cannot be read") from error
+
+
+def note_failure():
+    if has_request_context():
+        g.search_failed = True
+
+
+def search_failed():
+    """Whether this request met an index it could not read: its page says so (or leaves out
+    similar cases), and is not kept for other visitors (page_cache) once the index reads."""
+    return has_request_context() and g.get("search_failed", False)
 
 
 def every_hit_for(user, request):

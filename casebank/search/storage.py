@@ -10,6 +10,7 @@ Whoosh's scratch files (the postings it spills while indexing) are sealed the sa
 import hashlib
 import os
 import threading
+from contextlib import suppress
 from io import BytesIO
 
 from whoosh.filedb.compound import SubFile
@@ -57,6 +58,17 @@ class PlainStorage(FileStorage):
         if checked(name):
             self.verify(self._fpath(name))
         return super().open_file(name, **kwargs)
+
+    def list(self):
+        # Whoosh lists "<segment id>.*" to assemble a compound segment from its parts: the
+        # checksums (and their temporary files) are not parts; they go with their files.
+        return [n for n in super().list() if CHECKSUM not in n]
+
+    def delete_file(self, name):
+        super().delete_file(name)
+        if checked(name):
+            with suppress(FileNotFoundError):
+                os.remove(self._fpath(name) + CHECKSUM)
 
     def verify(self, path):
         stat = os.stat(path)

@@ -139,10 +139,12 @@ def valid_year(year):
     return 1900 <= year <= date.today().year
 
 
-def list_cases(filters, page, per_page, officer=False, references=None):
+def list_cases(filters, page, per_page, officer=False, references=None, cards=True):
     """A page of the visible case studies the filters (and, when given, a set of references
-    found by a search) keep, newest seizure first."""
-    query = with_cards(listed_cases(filters, officer, references))
+    found by a search) keep, newest seizure first: as cards, or (cards=False, the API's list)
+    whole records, every column read with its row."""
+    query = listed_cases(filters, officer, references)
+    query = with_cards(query) if cards else query.options(selectinload(CaseStudy.conventions))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
