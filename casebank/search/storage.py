@@ -297,9 +297,9 @@ class BlockReader:
         # Most reads are a few bytes inside the block read last (Whoosh reads a column's value,
         # a posting block's header): served without the general path's bookkeeping.
         number, offset = divmod(self.start + position, self.blocks.block_size)
-        if number == self._number and 0 <= position and position + size <= self.length:
-            if offset + size <= len(self._data):
-                return self._data[offset : offset + size]
+        inside = 0 <= position and position + size <= self.length
+        if number == self._number and inside and offset + size <= len(self._data):
+            return self._data[offset : offset + size]
         end = min(position + size, self.length) + self.start
         at = self.start + max(position, 0)
         block_size = self.blocks.block_size
