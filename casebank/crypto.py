@@ -16,8 +16,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 MAGIC = b"CBE1"
-KEY_ID_LEN, NONCE_LEN, WRAPPED_LEN = 8, 12, 48
+KEY_ID_LEN, NONCE_LEN, WRAPPED_LEN, TAG_LEN = 8, 12, 48, 16
 HEADER_LEN = len(MAGIC) + KEY_ID_LEN + NONCE_LEN + WRAPPED_LEN
+SEALED_OVERHEAD = HEADER_LEN + NONCE_LEN + TAG_LEN  # len(seal(x)) - len(x), for any x
 
 
 class DecryptionError(Exception):

@@ -120,6 +120,11 @@ class BaseConfig:
         # unless CASEBANK_PAGE_CACHE_MB is 0.
         self.PAGE_CACHE_BYTES = int(env.get("CASEBANK_PAGE_CACHE_MB", "32")) * 2**20
         self.PAGE_CACHE = self.PAGE_CACHE_BYTES > 0
+        # Decrypted blocks of the sealed (restricted) search index kept per process
+        # (search/storage.py): the index itself stays sealed on disk and is read block by block.
+        self.SEARCH_SEALED_CACHE_BYTES = (
+            int(env.get("CASEBANK_SEARCH_SEALED_CACHE_MB", "64")) * 2**20
+        )
         # The JSON API's rate limits (Flask-Limiter notation), per address and per token.
         self.API_RATE_LIMIT_PER_ADDRESS = env.get(
             "CASEBANK_API_RATE_LIMIT_PER_ADDRESS", "300 per minute;6000 per hour"

@@ -56,6 +56,8 @@ def make_app(monkeypatch):
 
     yield make
     for app in apps:
+        if "casebank.search" in app.extensions:  # its searchers hold their files open
+            app.extensions["casebank.search"].close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

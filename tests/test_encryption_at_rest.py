@@ -44,6 +44,8 @@ def scratch(scratch_url, tmp_path, monkeypatch):
 
     yield make
     for app in apps:
+        if "casebank.search" in app.extensions:  # its searchers hold their files open
+            app.extensions["casebank.search"].close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

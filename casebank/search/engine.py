@@ -24,7 +24,7 @@ from whoosh.writing import NO_MERGE
 
 from casebank.crypto import Keyring
 from casebank.search.analysis import LANGUAGES, FoldingStemmer, SpellingWords, body_field
-from casebank.search.storage import PlainStorage, SealedStorage
+from casebank.search.storage import BLOCK_CACHE, PlainStorage, SealedStorage
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,10 @@ SCHEMA = build_schema()
 class SearchIndexes:
     """The live generation's two indexes: opening, writing with retries, cached searchers."""
 
-    def __init__(self, index_dir, keyring_text):
+    def __init__(self, index_dir, keyring_text, sealed_cache_bytes=None):
         self.index_dir = Path(index_dir)
+        if sealed_cache_bytes is not None:  # the cache of decrypted blocks is per process
+            BLOCK_CACHE.limit = sealed_cache_bytes
         self.keyring_text = keyring_text
         self.keyring = Keyring.from_text(keyring_text)
         self._local = threading.local()

@@ -66,7 +66,11 @@ def search_indexes(app=None):
     app = app or current_app
     indexes = app.extensions.get("casebank.search")
     if indexes is None:
-        indexes = SearchIndexes(app.config["INDEX_DIR"], app.config["ENCRYPTION_KEY"])
+        indexes = SearchIndexes(
+            app.config["INDEX_DIR"],
+            app.config["ENCRYPTION_KEY"],
+            sealed_cache_bytes=app.config["SEARCH_SEALED_CACHE_BYTES"],
+        )
         app.extensions["casebank.search"] = indexes
     return indexes
 
