@@ -22,25 +22,32 @@ def home():
     return render_template("restricted/home.html", total=catalogue.count_cases(officer=True))
 
 
+def audited(page_html, action, **details):
+    """The page, once its reading is recorded. Recorded after rendering, just before the
+    request commits: the audit chain's lock (PostgreSQL holds it until the commit) then
+    covers the commit, not the page's work, so officers' pages do not run one at a time."""
+    audit_request(action, **details)
+    return page_html
+
+
 @bp.get("/cases")
 def case_list():
     filters = catalogue.CaseFilters.from_args(request.args)
     page = page_number(request.args)
     per_page = current_app.config["CASES_PER_PAGE"]
-    audit_request("restricted.case.list", filters=filters.active(), page=page)
-    return render_template(
+    page_html = render_template(
         "restricted/case_list.html",
         pagination=catalogue.list_cases(filters, page, per_page, officer=True),
         filters=filters,
         options=catalogue.filter_options(officer=True),
     )
+    return audited(page_html, "restricted.case.list", filters=filters.active(), page=page)
 
 
 @bp.get("/cases/<reference>")
 def case_detail(reference):
     case = catalogue.get_case(reference, officer=True) or abort(404)
-    audit_request("restricted.case.view", target=case, reference=case.reference)
-    return render_template(
+    page_html = render_template(
         "restricted/case_detail.html",
         case=restricted_case_schema.dump(case_record(case)),
         access_level=case.access_level,
@@ -52,6 +59,7 @@ def case_detail(reference):
         risk_indicators=risk_indicators.for_case(case),
         attachments=documents.attachments_of(case, OFFICER),
     )
+    return audited(page_html, "restricted.case.view", target=case, reference=case.reference)
 
 
 @bp.get("/risk-indicators")

@@ -91,10 +91,12 @@ def record_restricted_search(user, request):
 def search_for(user, request):
     """Run request against the index this user may read."""
     audience = audience_of(user)
-    if audience == RESTRICTED:
-        record_restricted_search(user, request)
     with timed_search(audience):
-        return reading(audience, lambda searcher: run_search(searcher, request, audience))
+        results = reading(audience, lambda searcher: run_search(searcher, request, audience))
+    if audience == RESTRICTED:
+        # After the search: the audit chain's lock is then held from here to the commit only.
+        record_restricted_search(user, request)
+    return results
 
 
 def reading(audience, read):
