@@ -161,12 +161,9 @@ def similar_cases(case_id, top=5):
 def public_index_state():
     """What names the public index this host reads now (after catching up with the feed), or
     None when it cannot be read: part of the key of pages kept for visitors (page_cache)."""
-    catch_up_if_due()
     try:
-        refuse_if_behind()
-        searcher = search_indexes().searcher(PUBLIC)
-        return searcher.index_id, searcher.reader().generation()
-    except Exception:  # noqa: BLE001 - the view meets the fault itself, reports it and heals
+        return reading(PUBLIC, lambda searcher: (searcher.index_id, searcher.reader().generation()))
+    except SearchUnavailable:
         return None
 
 
