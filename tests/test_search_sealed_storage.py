@@ -217,3 +217,33 @@ def test_a_whoosh_index_reads_through_many_small_blocks(sealed):
     assert keys == [k for k in expected if k != "1-3"]
     for entry in os.scandir(sealed.folder):
         assert b"pangolin" not in Path(entry.path).read_bytes()
+
+
+def test_a_build_that_spills_its_postings_reads_them_back_sealed(sealed, monkeypatch):
+    """Past its memory bound a build spills sorted runs of postings to scratch files (sealed,
+    read back through a buffer) and merges them: the index answers as one built in memory, and
+    no run lay on disk in clear."""
+    scratch = []
+    close = storage.SealOnClose.close
+
+    def seal_and_look(self):
+        close(self)
+        if self.path.endswith(".run"):
+            scratch.append(Path(self.path).read_bytes())
+
+    monkeypatch.setattr(storage.SealOnClose, "close", seal_and_look)
+    schema = Schema(key=ID(stored=True, unique=True), body=TEXT)
+    index = sealed.create_index(schema)
+    with index.writer(limitmb=0.005) as writer:  # 5 KB: a run every document or two
+        for n in range(200):
+            words = " ".join(f"word{(n * k) % 97}" for k in range(1, 30))
+            writer.add_document(key=str(n), body=f"pangolin{n % 7} {words}")
+    with index.searcher() as searcher:
+        for word, expected in (
+            ("pangolin3", [n for n in range(200) if n % 7 == 3]),
+            ("word5", [n for n in range(200) if any((n * k) % 97 == 5 for k in range(1, 30))]),
+        ):
+            hits = searcher.search(QueryParser("body", schema).parse(word), limit=None)
+            assert sorted(int(hit["key"]) for hit in hits) == expected
+    assert len(scratch) > 128  # more runs than Whoosh merges at once: runs of runs too
+    assert not any(b"pangolin" in run or b"word5" in run for run in scratch)

@@ -10,6 +10,7 @@ indexing) are sealed the same way.
 """
 
 import hashlib
+import io
 import os
 import struct
 import threading
@@ -211,7 +212,10 @@ class SealedStorage(FileStorage):
         except BaseException:
             raw.close()
             raise
-        return SealedFile(BlockReader(blocks, owner=True), name=name, **kwargs)
+        reader = BlockReader(blocks, owner=True)
+        if not self.cache:  # a scratch file, read once from start to end: see temp_storage
+            return StructFile(io.BufferedReader(BlockStream(reader), RUN_BUFFER), name=name)
+        return SealedFile(reader, name=name, **kwargs)
 
     def _whole_plaintext(self, path, raw):
         if os.pread(raw.fileno(), len(BLOCKS_MAGIC), 0) == BLOCKS_MAGIC:
@@ -247,7 +251,10 @@ class SealedStorage(FileStorage):
 
     def temp_storage(self, name=None):
         """Whoosh's scratch files (the sorted runs of postings it spills while indexing) hold
-        the text's terms: sealed too, and not cached, since each is read once."""
+        the text's terms: sealed too, and not cached, since each is read once, in order. Whoosh
+        unpickles a run's postings one by one with many small reads: through a C buffer they
+        cost what reading a plain file does (straight from BlockReader, in Python, a reindex
+        of 20,000 case studies took ten times as long as one of 10,000)."""
         path = os.path.join(self.folder, name or f"{random_name()}.tmp")
         return SealedStorage(path, self.keyring, cache=False).create()
 
@@ -368,6 +375,27 @@ class BlockReader:
         if not self.closed and self.owner:
             self.blocks.raw.close()
         self.closed = True
+
+
+RUN_BUFFER = BLOCK_SIZE  # pickle peeks at what is buffered before each posting: keep it small
+
+
+class BlockStream(io.RawIOBase):
+    """A BlockReader as a raw stream, for io.BufferedReader."""
+
+    def __init__(self, reader):
+        super().__init__()
+        self.reader = reader
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        return self.reader.readinto(buffer)
+
+    def close(self):
+        self.reader.close()
+        super().close()
 
 
 class SealedFile(StructFile):
