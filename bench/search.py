@@ -11,6 +11,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import sqlite3
 import statistics
 import sys
@@ -467,7 +468,8 @@ def build_corpus_and_index(n, rng, words, weights):
     elapsed = time.perf_counter() - started
     print(
         f"full reindex (public + sealed restricted index): {elapsed:.1f} s, "
-        f"{n / elapsed:.0f} case studies/s"
+        f"{n / elapsed:.0f} case studies/s; peak memory {peak_memory()} "
+        f"(load average {load_average()})"
     )
     return corpus
 
@@ -478,6 +480,14 @@ def stored_corpus():
     corpus = [dict(zip(columns, row, strict=True)) for row in rows]
     db.session.rollback()  # an open read would block an officer's audited search (SQLite)
     return corpus
+
+
+def peak_memory():
+    """Peak resident memory so far of this process (which writes the restricted index) and of
+    its largest child (the public index's writer), from getrusage."""
+    mine = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return f"{mine:.0f} MB (this process, restricted) + {child:.0f} MB (child, public)"
 
 
 def load_average():

@@ -226,11 +226,12 @@ def test_a_change_committed_while_a_rebuild_runs_reaches_the_new_generation(monk
     risk = db.session.scalar(select(Document).filter_by(kind="risk_indicator"))
     build = outbox.write_generation
 
-    def edit_meanwhile(*args):  # the database was read; the new index is not written yet
+    def edit_meanwhile(indexes, generation, batches):
+        read = list(batches)  # the database was read; the new index is not written yet
         risk.risk_indicator.indicators = [{"category": "routing", "indicator": f"Via {WORD}."}]
         db.session.commit()
         assert found(WORD, Officer()) != [] and queued() == 0  # the live index has it
-        build(*args)
+        return build(indexes, generation, iter(read))
 
     monkeypatch.setattr(outbox, "write_generation", edit_meanwhile)
     rebuild()

@@ -12,6 +12,7 @@ for the next commit, search or `flask casebank check-index`.
 
 import logging
 import multiprocessing
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from itertools import islice
 
@@ -281,20 +282,7 @@ def rebuild_generation(indexes, progress):
         start = feed.head(session)
         feed.set_position(session, feed.rebuilding(host), start)  # prune keeps these rows
         session.commit()
-    entries = {audience: [] for audience in AUDIENCES}
-    with search_session() as session:
-        names = ReferenceNames.load(session)
-        for (load, entry_of, _key), model in zip(KINDS, (CaseStudy, Document), strict=True):
-            ids = session.scalars(select(model.id).order_by(model.id)).all()
-            label = f"Reading {model.__tablename__.replace('_', ' ')}"
-            for batch in batched(progress(ids, label), BATCH):
-                for item in load(session, batch).values():
-                    for audience in AUDIENCES:
-                        entry = entry_of(item, audience, names)
-                        if entry:
-                            entries[audience].append(entry)
-                session.expunge_all()
-    write_generation(indexes, generation, entries, progress)
+    counts = write_generation(indexes, generation, entry_batches(progress))
     live = indexes.current_generation()
     if live is None:
         indexes.swap(generation)
@@ -309,40 +297,95 @@ def rebuild_generation(indexes, progress):
         session.commit()
     report = check_index(repair=True)
     indexes.remove_old_generations()
-    return {"entries": {a: len(e) for a, e in entries.items()}, "generation": generation.name,
+    return {"entries": counts, "generation": generation.name,
             "caught_up": report}  # fmt: skip
 
 
-def write_generation(indexes, generation, entries, progress):
+def entry_batches(progress):
+    """{audience: entries} for each batch of BATCH case studies or documents, read as needed
+    (a build never holds the whole corpus: at 100,000 case studies, about 2 GB of entries),
+    each in a short transaction of its own (the feed carries what changes meanwhile)."""
+    with search_session() as session:
+        names = ReferenceNames.load(session)
+        ids = [session.scalars(select(m.id).order_by(m.id)).all() for m in (CaseStudy, Document)]
+    for (load, entry_of, _key), model, kind_ids in zip(
+        KINDS, (CaseStudy, Document), ids, strict=True
+    ):
+        label = f"Indexing {model.__tablename__.replace('_', ' ')}"
+        for batch in batched(progress(kind_ids, label), BATCH):
+            found = {audience: [] for audience in AUDIENCES}
+            with search_session() as session:
+                for item in load(session, batch).values():
+                    for audience in AUDIENCES:
+                        entry = entry_of(item, audience, names)
+                        if entry:
+                            found[audience].append(entry)
+            yield found
+
+
+def write_generation(indexes, generation, batches):
     """Write the public index in a forked process while this one writes the restricted index:
-    Whoosh indexing is CPU-bound Python, so two cores build both in the time of one."""
+    Whoosh indexing is CPU-bound Python, so two cores build both in the time of one. This
+    process reads the database (the child must not touch this process's connections) and hands
+    the child its entries through a pipe, a batch at a time. Returns {audience: entries}."""
+    counts = dict.fromkeys(AUDIENCES, 0)
     if "fork" not in multiprocessing.get_all_start_methods():
-        for audience in AUDIENCES:
-            write_index(indexes, generation, audience, entries[audience])
-        return
+        with ExitStack() as stack:
+            writers = {a: stack.enter_context(building(indexes, generation, a)) for a in AUDIENCES}
+            for found in batches:
+                for audience, entries in found.items():
+                    add_all(writers[audience], entries, counts, audience)
+        return counts
+    receiving, sending = multiprocessing.Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(
-        target=write_index, args=(indexes, generation, PUBLIC, entries[PUBLIC])
+        target=write_received, args=(indexes, generation, receiving)
     )
     child.start()
+    receiving.close()
     try:
-        write_index(indexes, generation, RESTRICTED, entries[RESTRICTED], progress)
+        with building(indexes, generation, RESTRICTED) as writer:
+            for found in batches:
+                sending.send(found[PUBLIC])
+                counts[PUBLIC] += len(found[PUBLIC])
+                add_all(writer, found[RESTRICTED], counts, RESTRICTED)
+            sending.send(None)  # the end: the child commits
+    except BrokenPipeError:
+        pass  # the child stopped: its exit code says so below
     finally:
+        sending.close()  # a child still reading then stops, cancelling its build
         child.join()
     if child.exitcode != 0:
         raise RuntimeError(f"building the public index failed (exit code {child.exitcode})")
+    return counts
 
 
-# Memory for the postings of one index build: enough for 10,000 case studies without spilling
-# sorted runs to disk (sealed, for the restricted index) and merging them, which nearly doubled
-# the build time. Builds of more spill past it; the process peaks at about 1.5 GB at 10,000.
-BUILD_MEMORY_MB = 1024
+def write_received(indexes, generation, receiving):
+    """In the child: the public index from the entries the parent sends, until None."""
+    with building(indexes, generation, PUBLIC) as writer:
+        while (entries := receiving.recv()) is not None:  # EOFError if the parent stopped
+            for entry in entries:
+                writer.add_document(**entry)
 
 
-def write_index(indexes, generation, audience, entries, progress=None):
+def add_all(writer, entries, counts, audience):
+    for entry in entries:
+        writer.add_document(**entry)
+    counts[audience] += len(entries)
+
+
+# Memory for the postings of one index build, per index (Whoosh's estimate; past it the sorted
+# postings are spilled to disk, sealed for the restricted index, and merged at the end). 20,000
+# case studies: with 1024 MB, 175 s and 2.1 + 1.4 GB at peak (build and child); with 256 MB,
+# 190 s and 0.7 + 0.45 GB. A build's memory is then bounded, whatever the corpus.
+BUILD_MEMORY_MB = 256
+
+
+@contextmanager
+def building(indexes, generation, audience):
+    """A writer for a new index: committed when the block ends, cancelled on any error."""
     writer = indexes.open(generation, audience).writer(limitmb=BUILD_MEMORY_MB)
     try:
-        for entry in progress(entries, f"Indexing ({audience})") if progress else entries:
-            writer.add_document(**entry)
+        yield writer
         writer.commit()
     except BaseException:
         cancel_quietly(writer)
