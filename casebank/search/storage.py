@@ -434,9 +434,12 @@ class SealOnClose(BytesIO):
             temporary = f"{self.path}.{os.getpid()}.{threading.get_ident()}.part"
             with open(temporary, "wb") as out, self.getbuffer() as plaintext:
                 write_blocks(out, plaintext, self.keyring, BLOCK_SIZE)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, self.path)  # whole or absent, even after a crash
+            # Whole or absent after a crash of the process. Not fsynced (a save writes eight
+            # files or so, 4-5 ms each here): the index is derived data, and a file that a power
+            # loss left short or empty fails its length check or its blocks' authentication,
+            # and a failed read rebuilds the index (search/healing.py), as Whoosh's own plain
+            # files, which it never fsyncs, are checked by their checksums (PlainStorage).
+            os.replace(temporary, self.path)
         super().close()
 
 
