@@ -12,8 +12,6 @@ A response is kept only if it is a plain 200 HTML page that set no cookie and us
 session. The store is a per-process LRU bounded in bytes (PAGE_CACHE_BYTES).
 """
 
-import threading
-from collections import OrderedDict
 from datetime import UTC, datetime
 from functools import wraps
 
@@ -22,46 +20,27 @@ from flask_babel import get_locale
 
 from casebank.extensions import db
 from casebank.i18n import LANGUAGE_COOKIE
+from casebank.lru import ByteBoundedLRU
 from casebank.models.content_generation import CHANGED, current_token
 
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Link")
 
 
-class PageStore:
-    """An LRU of rendered pages, bounded by the bytes of their bodies and keys (a key holds the
-    Host header and the query, which a visitor chooses: kilobytes beside a 5 kB page)."""
+def new_store(max_bytes):
+    """An LRU of rendered pages; one over an eighth of it would push out many small ones."""
+    return ByteBoundedLRU(max_bytes, largest=max_bytes // 8)
 
-    def __init__(self, max_bytes):
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.pages = OrderedDict()
-        self.lock = threading.Lock()
 
-    def get(self, key):
-        with self.lock:
-            kept = self.pages.get(key)
-            if kept is None:
-                return None
-            self.pages.move_to_end(key)
-            return kept[1]
-
-    def put(self, key, page):
-        size = len(page[1]) + len(repr(key))
-        if size > self.max_bytes // 8:
-            return  # one huge page would push out many small ones
-        with self.lock:
-            old = self.pages.pop(key, None)
-            self.size += size - (old[0] if old else 0)
-            self.pages[key] = (size, page)
-            while self.size > self.max_bytes:
-                _, (evicted_size, _) = self.pages.popitem(last=False)
-                self.size -= evicted_size
+def keep_page(pages, key, page):
+    """A page counts the bytes of its key too: a key holds the Host header and the query, which
+    a visitor chooses (kilobytes beside a 5 kB page)."""
+    pages.put(key, page, len(page[1]) + len(repr(key)))
 
 
 def store():
     extensions = current_app.extensions
     if "casebank.pages" not in extensions:
-        extensions["casebank.pages"] = PageStore(current_app.config["PAGE_CACHE_BYTES"])
+        extensions["casebank.pages"] = new_store(current_app.config["PAGE_CACHE_BYTES"])
     return extensions["casebank.pages"]
 
 
@@ -78,7 +57,7 @@ def kept_for_visitors(view):
             return make_response(page[1], page[0], page[2])
         response = make_response(view(*args, **kwargs))
         if keepable(response):
-            store().put(key, snapshot(response))
+            keep_page(store(), key, snapshot(response))
         return response
 
     return cached_view

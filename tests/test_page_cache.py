@@ -13,7 +13,7 @@ from sqlalchemy import text as sql_text
 
 from casebank.models import CaseStudy, case_study_conventions
 from casebank.models.content_generation import QUIET_TABLES, current_token
-from casebank.page_cache import PageStore, keepable
+from casebank.page_cache import keep_page, keepable, new_store
 from casebank.search import apply_outbox, outbox
 from casebank.services import audit
 from tests.auth_actions import AuthActions
@@ -207,21 +207,21 @@ def test_no_cached_page_reads_a_quiet_table(client, db, page):
 
 
 def test_the_store_is_bounded_in_bytes():
-    pages = PageStore(max_bytes=800)
+    pages = new_store(max_bytes=800)
     for n in range(10):
-        pages.put(n, (200, b"x" * 90, []))
-    assert pages.size <= 800
+        keep_page(pages, n, (200, b"x" * 90, []))
+    assert pages.held <= 800
     assert pages.get(0) is None and pages.get(9) is not None
-    pages.put("huge", (200, b"x" * 500, []))  # over an eighth of the store: not kept
+    keep_page(pages, "huge", (200, b"x" * 500, []))  # over an eighth of the store: not kept
     assert pages.get("huge") is None
 
 
 def test_the_store_counts_the_bytes_of_its_keys():
     """A key holds what the visitor sent (the Host header, the query): kilobytes each."""
-    pages = PageStore(max_bytes=8000)
+    pages = new_store(max_bytes=8000)
     for n in range(10):
-        pages.put(("h" * 500, f"/hs-codes?q={n}"), (200, b"x" * 100, []))
-    assert pages.size > 10 * 500
+        keep_page(pages, ("h" * 500, f"/hs-codes?q={n}"), (200, b"x" * 100, []))
+    assert pages.held > 10 * 500
     assert pages.get(("h" * 500, "/hs-codes?q=9")) == (200, b"x" * 100, [])
 
 

@@ -12,6 +12,7 @@ from casebank.search import ranking
 from casebank.search.analysis import FoldingStemmer, titled
 from casebank.search.engine import PUBLIC, RESTRICTED, SearchIndexes
 from casebank.search.querying import SearchRequest, parse, run_search
+from tests.search_helpers import segmented_index
 
 WORDS = [
     "ivory",
@@ -54,34 +55,25 @@ def text(n):
     return " ".join(RNG.choices(WORDS, weights=[1 / (i + 1) for i in range(len(WORDS))], k=n))
 
 
+def document(batch, n):
+    title = text(RNG.randint(3, 8))
+    return dict(
+        kind="case",
+        reference=f"R{batch}-{n}",
+        title=title,
+        body=titled(title, text(RNG.randint(10, 120))),
+        convention=RNG.choice(["CITES", "BASEL", "MONTREAL"]),
+        language="en",
+        date=f"20{RNG.randint(10, 24)}-01-01",
+        year=str(RNG.randint(2010, 2024)),
+    )
+
+
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
-    indexes = SearchIndexes(tmp_path_factory.mktemp("ranking"), new_master_key())
-    indexes.swap(indexes.new_generation())
-    for batch in range(3):  # three commits without merging: three segments
-        with indexes.writers(merge=False) as writers:
-            for n in range(150):
-                title = text(RNG.randint(3, 8))
-                writers[PUBLIC].add_document(
-                    key=f"case:{batch}-{n}",
-                    kind="case",
-                    reference=f"R{batch}-{n}",
-                    title=title,
-                    body=titled(title, text(RNG.randint(10, 120))),
-                    convention=RNG.choice(["CITES", "BASEL", "MONTREAL"]),
-                    language="en",
-                    date=f"20{RNG.randint(10, 24)}-01-01",
-                    year=str(RNG.randint(2010, 2024)),
-                )
-    with indexes.writers(merge=False) as writers:
-        for n in range(0, 150, 7):  # scattered deletions in one segment
-            writers[PUBLIC].delete_by_term("key", f"case:0-{n}")
-        for n in range(140):  # and whole posting blocks deleted in another
-            writers[PUBLIC].delete_by_term("key", f"case:1-{n}")
-    searcher = indexes.searcher(PUBLIC)
-    assert len(searcher.reader().leaf_readers()) >= 3 and searcher.reader().has_deletions()
-    yield searcher
-    indexes.close()
+    # 140 of the second segment's 150 deleted: whole posting blocks.
+    with segmented_index(tmp_path_factory.mktemp("ranking"), document, 150, 140) as searcher:
+        yield searcher
 
 
 def plain_queries():

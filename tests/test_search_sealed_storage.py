@@ -10,8 +10,9 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import QueryParser
 
 from casebank.crypto import SEALED_OVERHEAD, DecryptionError, Keyring, new_master_key, seal
+from casebank.lru import ByteBoundedLRU
 from casebank.search import storage
-from casebank.search.storage import AAD, HEADER, BlockCache, SealedStorage
+from casebank.search.storage import AAD, HEADER, SealedStorage
 
 pytestmark = pytest.mark.no_db
 BLOCK = 64  # bytes of plaintext per block in these tests, so small files span many blocks
@@ -25,7 +26,7 @@ def keyring():
 @pytest.fixture
 def sealed(tmp_path, keyring, monkeypatch):
     monkeypatch.setattr(storage, "BLOCK_SIZE", BLOCK)
-    cache = BlockCache(2**20)
+    cache = ByteBoundedLRU(2**20)
     monkeypatch.setattr(storage, "BLOCK_CACHE", cache)
     return SealedStorage(tmp_path / "sealed", keyring).create()
 
@@ -168,25 +169,13 @@ def test_a_file_cut_by_whole_blocks_with_a_matching_header_is_refused(sealed):
 
 
 def test_decrypted_blocks_are_kept_within_the_cache_bound(sealed, monkeypatch):
-    cache = BlockCache(5 * BLOCK)
+    cache = ByteBoundedLRU(5 * BLOCK)
     monkeypatch.setattr(storage, "BLOCK_CACHE", cache)
     data = payload(40 * BLOCK)
     write(sealed, "f", data)
     assert read_all(sealed, "f") == data
     assert 0 < cache.held <= 5 * BLOCK
-    assert sum(len(b) for b in cache._blocks.values()) == cache.held
-
-
-def test_the_cache_lets_the_least_recently_used_block_go_first():
-    cache = BlockCache(3 * 10)
-    for key in "abc":
-        cache.put(key, bytes(10))
-    assert cache.get("a") is not None  # a is now the most recently used
-    cache.put("d", bytes(10))
-    assert cache.get("b") is None
-    assert [cache.get(k) is not None for k in "acd"] == [True, True, True]
-    cache.put("huge", bytes(31))  # larger than the bound: not kept, nothing evicted for it
-    assert cache.get("huge") is None and cache.held == 30
+    assert sum(len(block) for block, _ in cache._items.values()) == cache.held
 
 
 def test_a_file_sealed_whole_by_the_earlier_format_still_opens(sealed, keyring):

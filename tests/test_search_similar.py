@@ -10,10 +10,9 @@ from math import log
 import pytest
 from whoosh import query as wq
 
-from casebank.crypto import new_master_key
 from casebank.search import ranking, similar
 from casebank.search.analysis import BODY, FoldingStemmer, titled
-from casebank.search.engine import PUBLIC, SearchIndexes
+from tests.search_helpers import segmented_index
 
 RNG = random.Random(5)
 WORDS = [
@@ -47,29 +46,20 @@ def profile():
     return " ".join(tokens)
 
 
+def document(batch, n):
+    title, summary, narrative = text(5), text(20), text(RNG.randint(20, 100))
+    return dict(
+        kind="case" if n % 9 else "report", reference=f"R{batch}-{n}", title=title,
+        body=titled(title, summary, narrative), summary=summary, text=narrative,
+        profile=profile(), language="en",
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
-    indexes = SearchIndexes(tmp_path_factory.mktemp("similar"), new_master_key())
-    indexes.swap(indexes.new_generation())
-    for batch in range(3):  # three commits without merging: three segments
-        with indexes.writers(merge=False) as writers:
-            for n in range(120):
-                title, summary, narrative = text(5), text(20), text(RNG.randint(20, 100))
-                writers[PUBLIC].add_document(
-                    key=f"case:{batch}-{n}", kind="case" if n % 9 else "report",
-                    reference=f"R{batch}-{n}", title=title,
-                    body=titled(title, summary, narrative), summary=summary, text=narrative,
-                    profile=profile(), language="en",
-                )  # fmt: skip
-    with indexes.writers(merge=False) as writers:
-        for n in range(0, 120, 7):  # scattered deletions in one segment
-            writers[PUBLIC].delete_by_term("key", f"case:0-{n}")
-        for n in range(100):  # and most of another
-            writers[PUBLIC].delete_by_term("key", f"case:1-{n}")
-    searcher = indexes.searcher(PUBLIC)
-    assert len(searcher.reader().leaf_readers()) >= 3 and searcher.reader().has_deletions()
-    yield searcher
-    indexes.close()
+    # Most of the second segment deleted.
+    with segmented_index(tmp_path_factory.mktemp("similar"), document, 120, 100) as searcher:
+        yield searcher
 
 
 def reference_more_like(searcher, key, top=5):

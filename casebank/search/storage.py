@@ -14,7 +14,6 @@ import io
 import os
 import struct
 import threading
-from collections import OrderedDict
 from contextlib import suppress
 from io import BytesIO
 
@@ -24,6 +23,7 @@ from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.util import random_name
 
 from casebank.crypto import SEALED_OVERHEAD, DecryptionError, open_sealed, seal
+from casebank.lru import ByteBoundedLRU
 
 # Not bound to the file name: Whoosh writes its table of contents under a temporary name and
 # renames it.
@@ -119,41 +119,9 @@ def file_digest(path):
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
-class BlockCache:
-    """Decrypted blocks of sealed files, shared by the whole process, least recently used
-    first out once they hold more than limit bytes. Keyed by (file id, block number): a file id
-    is random per sealed file, so a block can never be served for another file."""
-
-    def __init__(self, limit):
-        self.limit = limit
-        self.held = 0
-        self._blocks = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            block = self._blocks.get(key)
-            if block is not None:
-                self._blocks.move_to_end(key)
-            return block
-
-    def put(self, key, block):
-        with self._lock:
-            if key in self._blocks or len(block) > self.limit:
-                return
-            self._blocks[key] = block
-            self.held += len(block)
-            while self.held > self.limit:
-                _, oldest = self._blocks.popitem(last=False)
-                self.held -= len(oldest)
-
-    def clear(self):
-        with self._lock:
-            self._blocks.clear()
-            self.held = 0
-
-
-BLOCK_CACHE = BlockCache(64 * 2**20)  # bound set from SEARCH_SEALED_CACHE_BYTES (engine.py)
+# Decrypted blocks, shared by the whole process. Keyed by (file id, block number): a file id is
+# random per sealed file, so a block can never be served for another file.
+BLOCK_CACHE = ByteBoundedLRU(64 * 2**20)  # limit set from SEARCH_SEALED_CACHE_BYTES (engine.py)
 
 # A sealed index file: HEADER, then its plaintext in blocks of BLOCK_SIZE (the last one shorter;
 # an empty file has one empty block), each sealed with casebank.crypto.seal. Each block's
@@ -292,7 +260,7 @@ class SealedBlocks:
         blob = os.pread(self.raw.fileno(), size, HEADER.size + number * stride)
         data = open_sealed(blob, self.keyring, block_aad(self.header, number))
         if self.cache is not None:
-            self.cache.put(key, data)
+            self.cache.put(key, data, len(data))
         return data
 
 
