@@ -155,6 +155,16 @@ def test_rebuild_builds_beside_the_live_index_and_swaps(search_index):
     assert len(list(search_index.index_dir.glob("gen-*"))) == 2  # the live one and the previous
 
 
+def test_without_fork_a_rebuild_writes_both_indexes_in_this_process(search_index, monkeypatch):
+    monkeypatch.setattr(outbox.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(outbox, "BATCH", 7)  # several batches, each to both writers
+    report = rebuild()
+    for audience in (PUBLIC, RESTRICTED):
+        assert report["caught_up"][audience] == {"missing": 0, "extra": 0, "stale": 0}
+    assert report["entries"][PUBLIC] < report["entries"][RESTRICTED]
+    assert found("pangolin")[0] == "CB-2019-001"
+
+
 def test_reindex_and_check_index_commands(runner, search_index):
     result = runner.invoke(args=["casebank", "reindex"])
     assert result.exit_code == 0, result.output

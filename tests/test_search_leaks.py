@@ -2,15 +2,19 @@
 suggestion or a score, on any page, for anonymous visitors; officers do find it. And no
 restricted text lies on disk in clear."""
 
+from pathlib import Path
 from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
+from whoosh.writing import PostingPool
 
 from casebank.extensions import db
 from casebank.models import AuditEvent
+from casebank.search import outbox, rebuild
 from casebank.search.analysis import FoldingStemmer
+from casebank.search.engine import PUBLIC, RESTRICTED
 from casebank.services import accounts
 from tests.auth_actions import ROLE_USERS
 from tests.factories import make_case
@@ -140,6 +144,37 @@ def test_no_restricted_text_lies_on_disk_in_clear(canaries, search_index):
     assert restricted.is_dir() and PUBLIC_WORD.encode() not in b"".join(
         p.read_bytes() for p in restricted.iterdir() if p.is_file()
     )
+
+
+def test_a_rebuild_that_spills_keeps_restricted_text_out_of_the_public_index(
+    canaries, search_index, monkeypatch, tmp_path
+):
+    """A rebuild streams each audience's entries to its own index and spills sorted runs of
+    postings past its memory bound: no run, and no file of the new generation, holds the
+    restricted text in clear, and neither index needed a repair afterwards."""
+    seen = tmp_path / "runs"
+    remove_run = PostingPool._remove_run
+
+    def look_then_remove(pool, path):  # in both processes: the child appends to the same file
+        data = Path(pool.tempstore._fpath(path)).read_bytes()
+        audience = PUBLIC if f"/{PUBLIC}/" in pool.tempstore.folder else RESTRICTED
+        with open(seen, "a") as log:  # noqa: PTH123
+            log.write(f"{audience} {int(CANARY.encode() in data or b'Informant' in data)}\n")
+        remove_run(pool, path)
+
+    monkeypatch.setattr(PostingPool, "_remove_run", look_then_remove)
+    monkeypatch.setattr(outbox, "BUILD_MEMORY_MB", 0.02)  # 20 KB: runs spill in both indexes
+    report = rebuild()
+    runs = [line.split() for line in seen.read_text().splitlines()]
+    assert {audience for audience, _ in runs} == {PUBLIC, RESTRICTED}
+    assert all(leak == "0" for _, leak in runs)
+    for audience in (PUBLIC, RESTRICTED):
+        assert report["caught_up"][audience] == {"missing": 0, "extra": 0, "stale": 0}
+    files = [p for p in search_index.current_generation().rglob("*") if p.is_file()]
+    assert CANARY.encode() not in b"".join(p.read_bytes() for p in files)
+    assert [p.name for p in search_index.current_generation().rglob("*.tmp")] == []
+    assert references(search(CANARY)) == []
+    assert set(references(search(CANARY, user=Officer()))) == {c.reference for c in canaries}
 
 
 @pytest.mark.parametrize("query", [CANARY, MISSPELLINGS[0], "informant", ""])

@@ -338,7 +338,7 @@ def write_generation(indexes, generation, batches):
         return counts
     receiving, sending = multiprocessing.Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(
-        target=write_received, args=(indexes, generation, receiving)
+        target=write_received, args=(indexes, generation, receiving, sending)
     )
     child.start()
     receiving.close()
@@ -359,8 +359,11 @@ def write_generation(indexes, generation, batches):
     return counts
 
 
-def write_received(indexes, generation, receiving):
+def write_received(indexes, generation, receiving, sending):
     """In the child: the public index from the entries the parent sends, until None."""
+    # The fork copied the pipe's sending end: while the child holds it, its recv() waits
+    # forever for a parent that stopped (and the parent, joining it, waits too).
+    sending.close()
     with building(indexes, generation, PUBLIC) as writer:
         while (entries := receiving.recv()) is not None:  # EOFError if the parent stopped
             for entry in entries:
