@@ -113,6 +113,7 @@ def test_nominate_score_close_announce_read(live_server, browser):
     visitor.on("console", lambda m: m.type == "error" and errors.append(m.text))
     visitor.goto(live_server + "/")
     visitor.get_by_role("navigation", name="Main").get_by_role("link", name="Award").click()
+    visitor.wait_for_url("**/awards")  # is_visible does not wait: under load it read the old page
     section = visitor.locator("section", has_text=ROUND_TITLE)
     assert section.get_by_text(CITATION).is_visible()
     assert section.get_by_text("Directorate of Revenue Intelligence").first.is_visible()
