@@ -59,34 +59,31 @@ def failing_after(batches, count, error):
     return entries
 
 
-def assert_unharmed(indexes, live):
+def assert_fails_unharmed(indexes, monkeypatch, expected, match=None):
+    """rebuild() raises expected within a minute; with the fault undone, the live generation
+    is the one before, no rebuild holds the lock, and the next rebuild runs and swaps."""
+    live = indexes.current_generation()
+    with at_most(60), pytest.raises(expected, match=match):
+        rebuild()
+    monkeypatch.undo()
     assert indexes.current_generation() == live
     assert not indexes.rebuild_running()
-    assert rebuild()["entries"][PUBLIC] > 0  # the next rebuild runs and swaps
+    assert rebuild()["entries"][PUBLIC] > 0
 
 
 def test_a_database_failure_while_reading_stops_the_child(search_index, monkeypatch):
-    live = search_index.current_generation()
     monkeypatch.setattr(outbox, "entry_batches", failing_after(outbox.entry_batches, 1, WentAway()))
-    with at_most(60), pytest.raises(WentAway):
-        rebuild()
-    monkeypatch.undo()
-    assert_unharmed(search_index, live)
+    assert_fails_unharmed(search_index, monkeypatch, WentAway)
 
 
 def test_an_interrupted_rebuild_stops_the_child(search_index, monkeypatch):
-    live = search_index.current_generation()
     monkeypatch.setattr(
         outbox, "entry_batches", failing_after(outbox.entry_batches, 0, KeyboardInterrupt())
     )
-    with at_most(60), pytest.raises(KeyboardInterrupt):
-        rebuild()
-    monkeypatch.undo()
-    assert_unharmed(search_index, live)
+    assert_fails_unharmed(search_index, monkeypatch, KeyboardInterrupt)
 
 
 def test_a_failing_restricted_writer_stops_the_child(search_index, monkeypatch):
-    live = search_index.current_generation()
     add_all = outbox.add_all
 
     def full_disk(writer, entries, counts, audience):
@@ -96,14 +93,10 @@ def test_a_failing_restricted_writer_stops_the_child(search_index, monkeypatch):
 
     monkeypatch.setattr(outbox, "add_all", full_disk)
     monkeypatch.setattr(outbox, "BATCH", 5)
-    with at_most(60), pytest.raises(OSError, match="No space"):
-        rebuild()
-    monkeypatch.undo()
-    assert_unharmed(search_index, live)
+    assert_fails_unharmed(search_index, monkeypatch, OSError, match="No space")
 
 
 def test_a_child_that_fails_fails_the_rebuild(search_index, monkeypatch):
-    live = search_index.current_generation()
 
     def crash(indexes, generation, receiving, sending):
         sending.close()
@@ -112,10 +105,7 @@ def test_a_child_that_fails_fails_the_rebuild(search_index, monkeypatch):
 
     monkeypatch.setattr(outbox, "write_received", crash)
     monkeypatch.setattr(outbox, "BATCH", 5)
-    with at_most(60), pytest.raises(RuntimeError, match="public index failed"):
-        rebuild()
-    monkeypatch.undo()
-    assert_unharmed(search_index, live)
+    assert_fails_unharmed(search_index, monkeypatch, RuntimeError, match="public index failed")
 
 
 def test_a_parent_killed_mid_build_leaves_no_child_behind(search_index, tmp_path):
