@@ -305,12 +305,11 @@ def entry_batches(progress):
     """{audience: entries} for each batch of BATCH case studies or documents, read as needed
     (a build never holds the whole corpus: at 100,000 case studies, about 2 GB of entries),
     each in a short transaction of its own (the feed carries what changes meanwhile)."""
+    models = (CaseStudy, Document)  # in the order of KINDS
     with search_session() as session:
         names = ReferenceNames.load(session)
-        ids = [session.scalars(select(m.id).order_by(m.id)).all() for m in (CaseStudy, Document)]
-    for (load, entry_of, _key), model, kind_ids in zip(
-        KINDS, (CaseStudy, Document), ids, strict=True
-    ):
+        ids = [session.scalars(select(m.id).order_by(m.id)).all() for m in models]
+    for (load, entry_of, _key), model, kind_ids in zip(KINDS, models, ids, strict=True):
         label = f"Indexing {model.__tablename__.replace('_', ' ')}"
         for batch in batched(progress(kind_ids, label), BATCH):
             found = {audience: [] for audience in AUDIENCES}
